@@ -1,0 +1,1 @@
+export { ensureBackingServices, type BackingServices, type EnsureOptions } from './backing-services';

@@ -1,0 +1,12 @@
+export { ConfigError, loadConfig } from './load';
+export {
+  adminKeyHashes,
+  baseShape,
+  dataEncryptionKeys,
+  DEV_ADMIN_KEY,
+  DEV_DATA_KEY,
+  envBoolean,
+  nodeEnv,
+  port,
+  positiveInt,
+} from './fragments';

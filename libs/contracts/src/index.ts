@@ -1,0 +1,2 @@
+export { afiIdPattern, idTags, newId, newLinkLinkId, newUndoId, randomString, type IdEntity } from './ids';
+export { dts, dtsOrNull } from './dts';

@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const generatedSchemaFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'schema.generated.ts');
+
+/**
+ * jsonb columns get their real shapes instead of kysely-codegen's generic Json. They are written as JSON text
+ * (`JSON.stringify`), because pg would send a JS array as a Postgres array, not as JSON.
+ */
+const json = (shape: string, hasDefault = true) =>
+  hasDefault ? `Generated<ColumnType<${shape}, string, string>>` : `ColumnType<${shape}, string, string>`;
+const overrides = {
+  columns: {
+    'users.previous_names': json('{ firstName: string; middleName: string; lastName: string; dtsChanged: string }[]'),
+    'users.emails': json('string[]'),
+    'users.phone_numbers': json('string[]'),
+    'users.addresses': json('Record<string, string | null>[]'),
+    'users.extras': json('Record<string, unknown>'),
+    'device_links.specifics': json('Record<string, unknown>'),
+    'device_links.kind': "'browser' | 'android'",
+    'sessions.channel': "'internet' | 'browser' | 'android' | 'test'",
+    'users.status': "Generated<'active' | 'disabled'>",
+  },
+};
+
+/** The one kysely-codegen invocation, used by `npm run db:codegen` and by the test that proves it is current. */
+export function codegenArgs(url: string): string[] {
+  return [
+    '--dialect', 'postgres',
+    '--url', url,
+    '--camel-case',
+    '--exclude-pattern', 'kysely_*',
+    '--overrides', JSON.stringify(overrides),
+    '--out-file', generatedSchemaFile,
+    '--log-level', 'error',
+  ];
+}

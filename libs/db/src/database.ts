@@ -1,0 +1,33 @@
+import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.generated';
+
+export type Database = DB;
+export type Db = Kysely<Database>;
+
+// NUMERIC and BIGINT arrive as strings so that money and counters are never rounded through a float.
+// int8 (bigint) ids/counters we keep small enough to be safe as numbers are parsed explicitly where used.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => v);
+
+export interface DbOptions {
+  connectionString: string;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+export function createPool(options: DbOptions): pg.Pool {
+  return new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    application_name: options.applicationName ?? 'amplifi',
+    connectionTimeoutMillis: 10_000,
+  });
+}
+
+/** Kysely over pg; snake_case columns appear as camelCase properties. */
+export function createDb(options: DbOptions): Db {
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: createPool(options) }),
+    plugins: [new CamelCasePlugin()],
+  });
+}

@@ -1,0 +1,4 @@
+export { createDb, createPool, type Database, type Db, type DbOptions } from './database';
+export { ensureDatabase, migrateToLatest, migrationsFolder } from './migrate';
+export { codegenArgs, generatedSchemaFile } from './codegen-args';
+export type * from './schema.generated';

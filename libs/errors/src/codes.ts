@@ -1,0 +1,32 @@
+/**
+ * The closed list of error codes AmpliFi answers with, and the HTTP status of each.
+ * A code is added here (with its messages in messages.ts) or not at all.
+ */
+export const errorStatus = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  TOTP_REQUIRED: 401,
+  INVALID_ADMIN_KEY: 401,
+  FORBIDDEN: 403,
+  CHANNEL_DISABLED: 403,
+  NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_ATTEMPTS: 429,
+  INTERNAL: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+export type ErrorStatus = (typeof errorStatus)[ErrorCode];
+
+export const errorCodes = Object.keys(errorStatus) as ErrorCode[];
+
+export function statusOf(code: ErrorCode): ErrorStatus {
+  return errorStatus[code];
+}

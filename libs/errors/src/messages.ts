@@ -1,0 +1,81 @@
+import type { ErrorCode } from './codes';
+
+/** Languages we write error messages in. Anything else falls back to English. */
+export const supportedLanguages = ['en', 'es', 'fr'] as const;
+export type Language = (typeof supportedLanguages)[number];
+
+type Catalog = Record<ErrorCode, string>;
+
+const en: Catalog = {
+  VALIDATION_FAILED: 'The request is not valid: {fields}',
+  MALFORMED_JSON: 'The request body is not valid JSON',
+  UNAUTHENTICATED: 'A valid token header is required',
+  INVALID_CREDENTIALS: 'The credentials are not valid',
+  TOTP_REQUIRED: 'A valid one-time code is required for this user',
+  INVALID_ADMIN_KEY: 'A valid x-admin-key header is required',
+  FORBIDDEN: 'This action is not allowed',
+  CHANNEL_DISABLED: 'This login channel is not enabled',
+  NOT_FOUND: '{resource} not found',
+  ROUTE_NOT_FOUND: 'There is no endpoint at {method} {path}',
+  METHOD_NOT_ALLOWED: 'Method {method} is not allowed here; allowed: {allowed}',
+  CONFLICT: 'The request conflicts with the current state: {reason}',
+  PAYLOAD_TOO_LARGE: 'The request body is larger than {limit} bytes',
+  UNSUPPORTED_MEDIA_TYPE: 'The request body must be sent as application/json',
+  TOO_MANY_ATTEMPTS: 'Too many failed attempts; try again in {retryAfter} seconds',
+  INTERNAL: 'Something went wrong on our side; quote the request id when you report it',
+  SERVICE_UNAVAILABLE: 'The service is temporarily unavailable; try again later',
+};
+
+const es: Catalog = {
+  VALIDATION_FAILED: 'La solicitud no es válida: {fields}',
+  MALFORMED_JSON: 'El cuerpo de la solicitud no es JSON válido',
+  UNAUTHENTICATED: 'Se requiere una cabecera token válida',
+  INVALID_CREDENTIALS: 'Las credenciales no son válidas',
+  TOTP_REQUIRED: 'Este usuario debe enviar un código de un solo uso válido',
+  INVALID_ADMIN_KEY: 'Se requiere una cabecera x-admin-key válida',
+  FORBIDDEN: 'Esta acción no está permitida',
+  CHANNEL_DISABLED: 'Este canal de inicio de sesión no está habilitado',
+  NOT_FOUND: '{resource} no encontrado',
+  ROUTE_NOT_FOUND: 'No existe ningún endpoint en {method} {path}',
+  METHOD_NOT_ALLOWED: 'El método {method} no está permitido aquí; permitidos: {allowed}',
+  CONFLICT: 'La solicitud entra en conflicto con el estado actual: {reason}',
+  PAYLOAD_TOO_LARGE: 'El cuerpo de la solicitud supera los {limit} bytes',
+  UNSUPPORTED_MEDIA_TYPE: 'El cuerpo de la solicitud debe enviarse como application/json',
+  TOO_MANY_ATTEMPTS: 'Demasiados intentos fallidos; inténtelo de nuevo en {retryAfter} segundos',
+  INTERNAL: 'Algo salió mal por nuestra parte; indique el identificador de la solicitud al informarlo',
+  SERVICE_UNAVAILABLE: 'El servicio no está disponible temporalmente; inténtelo más tarde',
+};
+
+const fr: Catalog = {
+  VALIDATION_FAILED: "La requête n'est pas valide : {fields}",
+  MALFORMED_JSON: "Le corps de la requête n'est pas un JSON valide",
+  UNAUTHENTICATED: 'Un en-tête token valide est requis',
+  INVALID_CREDENTIALS: 'Les identifiants ne sont pas valides',
+  TOTP_REQUIRED: 'Un code à usage unique valide est requis pour cet utilisateur',
+  INVALID_ADMIN_KEY: 'Un en-tête x-admin-key valide est requis',
+  FORBIDDEN: "Cette action n'est pas autorisée",
+  CHANNEL_DISABLED: "Ce canal de connexion n'est pas activé",
+  NOT_FOUND: '{resource} introuvable',
+  ROUTE_NOT_FOUND: "Aucun point d'accès à {method} {path}",
+  METHOD_NOT_ALLOWED: "La méthode {method} n'est pas autorisée ici ; autorisées : {allowed}",
+  CONFLICT: "La requête est en conflit avec l'état actuel : {reason}",
+  PAYLOAD_TOO_LARGE: 'Le corps de la requête dépasse {limit} octets',
+  UNSUPPORTED_MEDIA_TYPE: 'Le corps de la requête doit être envoyé en application/json',
+  TOO_MANY_ATTEMPTS: 'Trop de tentatives échouées ; réessayez dans {retryAfter} secondes',
+  INTERNAL: "Une erreur s'est produite de notre côté ; citez l'identifiant de la requête en la signalant",
+  SERVICE_UNAVAILABLE: 'Le service est temporairement indisponible ; réessayez plus tard',
+};
+
+const catalogs: Record<Language, Catalog> = { en, es, fr };
+
+/** Picks the language to answer in: a supported two-letter code (any case, any region suffix), else English. */
+export function resolveLanguage(code: string | null | undefined): Language {
+  const primary = (code ?? '').trim().slice(0, 2).toLowerCase();
+  return (supportedLanguages as readonly string[]).includes(primary) ? (primary as Language) : 'en';
+}
+
+/** The message for a code in a language, with `{name}` placeholders filled from params. */
+export function messageFor(code: ErrorCode, language: string | null | undefined, params: Record<string, string | number> = {}): string {
+  const template = catalogs[resolveLanguage(language)][code];
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}

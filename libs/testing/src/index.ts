@@ -1,0 +1,2 @@
+export { useTestDatabase, uniqueQueuePrefix, waitFor, type TestDatabase } from './fixtures';
+export { cloneTemplate, databaseUrl, dropDatabase, prepareTemplate } from './databases';
