@@ -1,4 +1,5 @@
 export { createDb, createPool, type Database, type Db, type DbOptions } from './database';
 export { ensureDatabase, migrateToLatest, migrationsFolder } from './migrate';
 export { codegenArgs, generatedSchemaFile } from './codegen-args';
+export { findLiveSession, revokeSession, touchSession, type SessionUser } from './repositories/sessions';
 export type * from './schema.generated';

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { adminKeyHashes, baseShape, dataEncryptionKeys, DEV_ADMIN_KEY, DEV_DATA_KEY, envBoolean, loadConfig, port, positiveInt } from '@amplifi/config';
+import { sha256Hex } from '@amplifi/security';
+
+/** The gateway's whole configuration; every variable is in the README's configuration table. */
+export const gatewayConfigSchema = z
+  .object({
+    ...baseShape,
+    HOST: z.string().default('127.0.0.1'),
+    PORT: port.default(3000),
+    BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
+    /** Sliding session lifetime: each use extends the token to now + this, up to the absolute limit. */
+    TOKEN_TTL_SECONDS: positiveInt.default(30 * 60),
+    TOKEN_MAX_LIFETIME_SECONDS: positiveInt.default(12 * 60 * 60),
+    LOGIN_MAX_FAILURES: positiveInt.default(5),
+    LOGIN_LOCKOUT_SECONDS: positiveInt.default(15 * 60),
+    LOGIN_IP_MAX_FAILURES: positiveInt.default(50),
+    LOGIN_FAILURE_WINDOW_SECONDS: positiveInt.default(15 * 60),
+    AUTH_TEST_CHANNEL_ENABLED: envBoolean.default(false),
+    BROWSER_DEVICE_TTL_SECONDS: positiveInt.default(30 * 24 * 60 * 60),
+    ANDROID_SIGNATURE_MAX_SKEW_SECONDS: positiveInt.default(5 * 60),
+    /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
+    TRUST_PROXY: envBoolean.default(false),
+    ADMIN_KEY_HASHES: adminKeyHashes.optional(),
+    DATA_ENCRYPTION_KEYS: dataEncryptionKeys.optional(),
+    DEMO_PASSWORD: z.string().min(8).default('demo-password-1'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV !== 'production') return;
+    if (!c.ADMIN_KEY_HASHES) ctx.addIssue({ code: 'custom', path: ['ADMIN_KEY_HASHES'], message: 'required in production' });
+    if (!c.DATA_ENCRYPTION_KEYS) ctx.addIssue({ code: 'custom', path: ['DATA_ENCRYPTION_KEYS'], message: 'required in production' });
+    if (c.ADMIN_KEY_HASHES?.includes(sha256Hex(DEV_ADMIN_KEY)))
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_KEY_HASHES'], message: 'the development key is not allowed in production' });
+    if (c.DATA_ENCRYPTION_KEYS?.some((k) => `${k.id}:${k.key.toString('base64')}` === DEV_DATA_KEY))
+      ctx.addIssue({ code: 'custom', path: ['DATA_ENCRYPTION_KEYS'], message: 'the development key is not allowed in production' });
+    if (c.AUTH_TEST_CHANNEL_ENABLED)
+      ctx.addIssue({ code: 'custom', path: ['AUTH_TEST_CHANNEL_ENABLED'], message: 'the test login channel cannot be enabled in production' });
+  })
+  .transform((c) => ({
+    ...c,
+    ADMIN_KEY_HASHES: c.ADMIN_KEY_HASHES ?? [sha256Hex(DEV_ADMIN_KEY)],
+    DATA_ENCRYPTION_KEYS: c.DATA_ENCRYPTION_KEYS ?? dataEncryptionKeys.parse(DEV_DATA_KEY),
+    usesDevAdminKey: !c.ADMIN_KEY_HASHES,
+  }));
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return loadConfig(gatewayConfigSchema, env);
+}

@@ -1,0 +1,35 @@
+import type { Redis } from 'ioredis';
+import type { Db } from '@amplifi/db';
+import type { Logger } from '@amplifi/telemetry';
+import type { FieldCipher } from '@amplifi/security';
+import type { GatewayConfig } from './config';
+
+/** Everything the app needs from outside; main.ts builds it from config, tests build it from fixtures. */
+export interface AppDeps {
+  config: GatewayConfig;
+  db: Db;
+  redis: Redis;
+  logger: Logger;
+  cipher: FieldCipher;
+  /** The clock; tests move it to exercise expiry and lockouts. */
+  now: () => Date;
+}
+
+/** The authenticated user of a request, set by the token middleware. */
+export interface AuthenticatedUser {
+  id: string;
+  customerId: string;
+  languageCode: string;
+  sessionId: string;
+}
+
+export interface AppEnv {
+  Variables: {
+    deps: AppDeps;
+    requestId: string;
+    logger: Logger;
+    language: string;
+    user: AuthenticatedUser;
+    clientAddress: string;
+  };
+}

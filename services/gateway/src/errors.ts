@@ -1,0 +1,55 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { ApiError, errorEnvelope, toApiError } from '@amplifi/errors';
+import type { AppEnv } from './context';
+import type { App } from './openapi';
+
+/** The single place that turns anything thrown into the JSON envelope. Internal details never reach the client. */
+export function respondWithError(thrown: unknown, c: Context<AppEnv>): Response {
+  const error = fromHono(thrown) ?? toApiError(thrown);
+  const requestId = c.get('requestId') ?? 'unknown';
+  if (error.status >= 500) {
+    (c.get('logger') ?? c.get('deps')?.logger)?.error({ err: error.cause ?? error, code: error.code }, 'request failed');
+  }
+  for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+  return c.json(errorEnvelope(error, requestId, c.get('language')), error.status);
+}
+
+// Hono's own validator and body helpers throw HTTPException; give them our codes.
+function fromHono(thrown: unknown): ApiError | undefined {
+  if (!(thrown instanceof HTTPException)) return undefined;
+  if (thrown.status === 413) return new ApiError('PAYLOAD_TOO_LARGE', { params: { limit: '?' } });
+  if (thrown.status === 400 && /json/i.test(thrown.message)) return new ApiError('MALFORMED_JSON');
+  if (thrown.status >= 400 && thrown.status < 500) return new ApiError('VALIDATION_FAILED', { fields: [{ path: '', message: thrown.message }] });
+  return new ApiError('INTERNAL', { cause: thrown });
+}
+
+/**
+ * Unknown paths are a 404 and known paths with another method a 405 with `Allow`, both in the envelope.
+ * The route table is read from the app once, on the first miss.
+ */
+export function notFoundHandler(app: App) {
+  let table: { pattern: RegExp; method: string }[] | undefined;
+  return (c: Context<AppEnv>): Response => {
+    table ??= app.routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => ({ method: r.method, pattern: routePattern(r.path) }));
+    const path = c.req.path.length > 1 ? c.req.path.replace(/\/+$/, '') : c.req.path;
+    const allowed = [...new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method))];
+    if (allowed.length > 0) {
+      return respondWithError(
+        new ApiError('METHOD_NOT_ALLOWED', { params: { method: c.req.method, allowed: allowed.join(', ') }, headers: { Allow: allowed.join(', ') } }),
+        c,
+      );
+    }
+    return respondWithError(new ApiError('ROUTE_NOT_FOUND', { params: { method: c.req.method, path: c.req.path.slice(0, 200) } }), c);
+  };
+}
+
+function routePattern(path: string): RegExp {
+  const source = path
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment === '*' ? '.*' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}/?$`);
+}

@@ -1,0 +1,3 @@
+export { createApp } from './app';
+export { gatewayConfigSchema, loadGatewayConfig, type GatewayConfig } from './config';
+export type { AppDeps, AppEnv, AuthenticatedUser } from './context';

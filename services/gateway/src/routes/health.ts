@@ -1,0 +1,72 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { sql } from 'kysely';
+import type { AppDeps } from '../context';
+import { jsonResponse, type App } from '../openapi';
+
+const HeartbeatSchema = z.object({ success: z.literal(true), dts: z.string().openapi({ example: '2023-12-20T12:44:28.498Z' }) }).openapi('Heartbeat');
+const ReadinessSchema = z
+  .object({
+    success: z.boolean(),
+    dts: z.string(),
+    checks: z.record(z.string(), z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() })),
+  })
+  .openapi('Readiness');
+
+const heartbeat = createRoute({
+  method: 'get',
+  path: '/ping/heartbeat',
+  tags: ['ping'],
+  summary: 'Check that the server is alive (no token needed)',
+  responses: { 200: jsonResponse(HeartbeatSchema, 'Alive') },
+});
+
+const healthz = createRoute({
+  method: 'get',
+  path: '/healthz',
+  tags: ['ping'],
+  summary: 'Liveness for orchestrators: the process answers',
+  responses: { 200: jsonResponse(HeartbeatSchema, 'Alive') },
+});
+
+const readyz = createRoute({
+  method: 'get',
+  path: '/readyz',
+  tags: ['ping'],
+  summary: 'Readiness for orchestrators: Postgres and Redis answer',
+  responses: { 200: jsonResponse(ReadinessSchema, 'Ready'), 503: jsonResponse(ReadinessSchema, 'Not ready; checks says which dependency failed') },
+});
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+async function timed(check: () => Promise<unknown>): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    return { ok: false, latencyMs: Math.round(performance.now() - started), error: error instanceof Error ? error.message : 'failed' };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function readiness(deps: AppDeps) {
+  const [postgres, redis] = await Promise.all([timed(() => sql`select 1`.execute(deps.db)), timed(() => deps.redis.ping())]);
+  return { postgres, redis };
+}
+
+export function registerHealthRoutes(app: App): void {
+  app.openapi(heartbeat, (c) => c.json({ success: true as const, dts: c.get('deps').now().toISOString() }, 200));
+  app.openapi(healthz, (c) => c.json({ success: true as const, dts: c.get('deps').now().toISOString() }, 200));
+  app.openapi(readyz, async (c) => {
+    const checks = await readiness(c.get('deps'));
+    const ok = Object.values(checks).every((check) => check.ok);
+    return c.json({ success: ok, dts: c.get('deps').now().toISOString(), checks }, ok ? 200 : 503);
+  });
+}
