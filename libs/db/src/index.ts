@@ -2,4 +2,5 @@ export { createDb, createPool, type Database, type Db, type DbOptions } from './
 export { ensureDatabase, migrateToLatest, migrationsFolder } from './migrate';
 export { codegenArgs, generatedSchemaFile } from './codegen-args';
 export { findLiveSession, revokeSession, touchSession, type SessionUser } from './repositories/sessions';
+export { createCustomer, createUser, findUserByUserName, type NewUser } from './repositories/users';
 export type * from './schema.generated';
