@@ -18,8 +18,9 @@ export function jsonBody(limitBytes: number) {
       throw new ApiError('PAYLOAD_TOO_LARGE', { params: { limit: limitBytes } });
     }
     const raw = c.req.raw.body ? await readLimited(c.req.raw, limitBytes) : '';
-    // The stream is consumed; later readers get the cached text.
-    c.req.bodyCache.text = Promise.resolve(raw);
+    // The stream is consumed; later readers get the cached text. Hono keeps promises in its body cache
+    // (its type says otherwise), see HonoRequest#cachedBody.
+    c.req.bodyCache.text = Promise.resolve(raw) as unknown as string;
     const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim() ?? '';
     if (raw.trim() === '') {
       // No body: the route's schema decides whether one was required.
