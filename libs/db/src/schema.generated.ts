@@ -11,7 +11,65 @@ export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
 
 export type Int8 = ColumnType<string, bigint | number | string, bigint | number | string>;
 
+export type Numeric = ColumnType<string, number | string, number | string>;
+
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface Accounts {
+  accountIdBo: string;
+  backOfficeId: string;
+  balanceAvailable: Generated<Numeric>;
+  balanceNative: Generated<Numeric>;
+  currency: string;
+  dtsCached: Generated<Timestamp>;
+  dtsOpened: Generated<Timestamp>;
+  dtsUpdated: Generated<Timestamp>;
+  id: string;
+  isClosed: Generated<boolean>;
+  isHidden: Generated<boolean>;
+  isMain: Generated<boolean>;
+  name: Generated<string>;
+  numCiphertext: string | null;
+  numMasked: string | null;
+  routingNumber: string | null;
+  status: Generated<"active" | "blocked">;
+  typeId: "checking" | "savings" | "credit_card" | "virtual";
+  userId: string;
+}
+
+export interface BackOffices {
+  baseCurrency: string;
+  capabilities: Generated<ColumnType<string[], string, string>>;
+  currencies: Generated<ColumnType<string[], string, string>>;
+  dtsCreated: Generated<Timestamp>;
+  dtsModified: Generated<Timestamp>;
+  id: string;
+  isEnabled: Generated<boolean>;
+  kind: string;
+  name: string;
+  settings: Generated<ColumnType<Record<string, unknown>, string, string>>;
+}
+
+export interface Beneficiaries {
+  defaultAmount: Numeric | null;
+  defaultCurrency: string | null;
+  defaultSourceAccountId: string | null;
+  details: Generated<ColumnType<Record<string, unknown>, string, string>>;
+  dtsCreated: Generated<Timestamp>;
+  dtsModified: Generated<Timestamp>;
+  id: string;
+  isActive: Generated<boolean>;
+  isDeleted: Generated<boolean>;
+  isFavourite: Generated<boolean>;
+  isHidden: Generated<boolean>;
+  kind: "beneficiary" | "payee";
+  name: Generated<string>;
+  secretCiphertext: string | null;
+  secretLast4: string | null;
+  status: Generated<string>;
+  txnType: "USA" | "USA_wire" | "international" | "paypal" | "tocard" | "cheque";
+  userId: string;
+}
 
 export interface Customers {
   dtsCreated: Generated<Timestamp>;
@@ -43,9 +101,34 @@ export interface LoginThrottle {
   key: string;
 }
 
+export interface Outbox {
+  dtsCreated: Generated<Timestamp>;
+  dtsPublished: Timestamp | null;
+  id: Generated<Int8>;
+  queuedActionId: string;
+}
+
 export interface PasswordCredentials {
   dtsChanged: Generated<Timestamp>;
   passwordHash: string;
+  userId: string;
+}
+
+export interface QueuedActions {
+  attempts: Generated<number>;
+  backOfficeId: string | null;
+  clientKey: string | null;
+  dtsExpiry: Timestamp;
+  dtsFinished: Timestamp | null;
+  dtsQueued: Timestamp;
+  dtsStarted: Timestamp | null;
+  failureReason: string | null;
+  id: string;
+  kind: "remittance" | "acc2acc" | "credit_card_payment" | "beneficiary_deletion";
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  requestHash: string;
+  result: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  state: Generated<"queued" | "executing" | "completed" | "failed" | "undone">;
   userId: string;
 }
 
@@ -68,6 +151,28 @@ export interface TotpCredentials {
   isConfirmed: Generated<boolean>;
   lastUsedStep: Int8 | null;
   secretCiphertext: string;
+  userId: string;
+}
+
+export interface Transactions {
+  accountId: string;
+  amount: Numeric;
+  backOfficeId: string;
+  beneficiaryId: string | null;
+  comment: string | null;
+  currency: string;
+  dtsCached: Generated<Timestamp>;
+  dtsCompleted: Timestamp | null;
+  dtsRecorded: Generated<Timestamp>;
+  dtsValue: Timestamp;
+  id: string;
+  labels: Generated<ColumnType<string[], string, string>>;
+  narrative: Generated<string>;
+  queuedActionId: string | null;
+  reference: string | null;
+  state: "pending" | "confirmed" | "declined";
+  transactionIdBo: string;
+  txnType: string;
   userId: string;
 }
 
@@ -101,11 +206,17 @@ export interface Users {
 }
 
 export interface DB {
+  accounts: Accounts;
+  backOffices: BackOffices;
+  beneficiaries: Beneficiaries;
   customers: Customers;
   deviceLinks: DeviceLinks;
   loginThrottle: LoginThrottle;
+  outbox: Outbox;
   passwordCredentials: PasswordCredentials;
+  queuedActions: QueuedActions;
   sessions: Sessions;
   totpCredentials: TotpCredentials;
+  transactions: Transactions;
   users: Users;
 }
