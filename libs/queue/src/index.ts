@@ -1,0 +1,3 @@
+export { jobCatalog, parsePayload, type JobName, type JobPayload } from './catalog';
+export { actionQueueName, QueueRegistry, type EnqueueOptions } from './queues';
+export { createWorker, type Processors, type WorkerOptions } from './worker';
