@@ -1,5 +1,6 @@
 import type { App } from '../openapi';
 import { registerAdminRoutes } from './admin';
+import { registerUserRoutes } from './user';
 
 /** Every endpoint family registers itself here; one file per family. */
-export const routeFamilies: ((app: App) => void)[] = [registerAdminRoutes];
+export const routeFamilies: ((app: App) => void)[] = [registerAdminRoutes, registerUserRoutes];
