@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { seedDemoData } from '@amplifi/gateway';
+import { verifyPassword } from '@amplifi/security';
+import { useTestGateway } from './harness';
+import { issueTestToken } from './sessions';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../../..');
+const gw = useTestGateway();
+
+async function counts() {
+  const db = gw.deps.db;
+  const customers = await db.selectFrom('customers').select(['id', 'segment']).execute();
+  const users = await db.selectFrom('users').select(['id', 'userName', 'customerId', 'languageCode', 'firstName']).orderBy('userName').execute();
+  const credentials = await db.selectFrom('passwordCredentials').select(['userId', 'passwordHash']).execute();
+  return { customers, users, credentials };
+}
+
+// The tests share this file's database and run in order: refused first, then loaded, then loaded again.
+describe('seedDemoData', () => {
+  it('refuses to run in production and writes nothing', async () => {
+    await expect(seedDemoData(gw.deps.db, { NODE_ENV: 'production', DEMO_PASSWORD: 'demo-password-1' })).rejects.toThrow(/production/);
+    expect(await counts()).toEqual({ customers: [], users: [], credentials: [] });
+  });
+
+  it('loads one retail customer with demo and demo2, and loading again duplicates nothing', async () => {
+    expect(await seedDemoData(gw.deps.db, gw.deps.config)).toEqual({ users: ['demo', 'demo2'] });
+    const first = await counts();
+    expect(first.customers).toEqual([{ id: expect.stringMatching(/^cus[a-z0-9]{18}$/), segment: 'retail' }]);
+    expect(first.users).toEqual([
+      { id: expect.stringMatching(/^aur[a-z0-9]{18}$/), userName: 'demo', customerId: first.customers[0]!.id, languageCode: 'en', firstName: 'John' },
+      { id: expect.stringMatching(/^aur[a-z0-9]{18}$/), userName: 'demo2', customerId: first.customers[0]!.id, languageCode: 'es', firstName: 'María' },
+    ]);
+    expect(first.credentials).toHaveLength(2);
+
+    await seedDemoData(gw.deps.db, gw.deps.config);
+    const second = await counts();
+    expect(second.customers).toEqual(first.customers);
+    expect(second.users).toEqual(first.users);
+    expect(second.credentials.map((c) => c.userId).sort()).toEqual(first.credentials.map((c) => c.userId).sort());
+  });
+
+  it('keeps a demo user’s own changes and follows DEMO_PASSWORD', async () => {
+    const { users } = await counts();
+    const demo = users[0]!;
+    await gw.deps.db.updateTable('users').set({ firstName: 'Johnny' }).where('id', '=', demo.id).execute();
+    await seedDemoData(gw.deps.db, { NODE_ENV: 'development', DEMO_PASSWORD: 'another-password' });
+    const after = await counts();
+    expect(after.users[0]!.firstName).toBe('Johnny');
+    const hash = after.credentials.find((c) => c.userId === demo.id)!.passwordHash;
+    expect(await verifyPassword('another-password', hash)).toBe(true);
+  });
+
+  it('gives users that GET /user answers', async () => {
+    const demo2 = (await counts()).users[1]!;
+    const token = await issueTestToken(gw.deps.db, demo2.id, gw.deps.now());
+    const res = await gw.request('GET', '/user', { headers: { token } });
+    expect(res.status).toBe(200);
+    expect(res.body.user).toMatchObject({ AFiUserId: demo2.id, segment: 'retail', languageCode: 'es', email: 'demo2@example.com' });
+  });
+});
+
+describe('tsx services/gateway/src/seed.ts', () => {
+  it('loads the demo data, prints one JSON line and exits 0', async () => {
+    const { stdout } = await run(path.join(root, 'node_modules/.bin/tsx'), ['services/gateway/src/seed.ts'], {
+      cwd: root,
+      env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: gw.deps.config.DATABASE_URL, LOG_LEVEL: 'info' },
+    });
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([expect.objectContaining({ msg: 'demo data ready', users: ['demo', 'demo2'], level: 'info' })]);
+    const after = await counts();
+    expect(after.customers).toHaveLength(1);
+    expect(after.users).toHaveLength(2);
+  });
+});
