@@ -1,2 +1,3 @@
 export { afiIdPattern, idTags, newId, newLinkLinkId, newUndoId, randomString, type IdEntity } from './ids';
 export { dts, dtsOrNull } from './dts';
+export { actionPayloads, destinationContext, type ActionPayloads } from './actions';

@@ -123,7 +123,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('dts_recorded', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('dts_completed', 'timestamptz')
     .addColumn('dts_cached', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
-    .addUniqueConstraint('transactions_back_office_txn_key', ['back_office_id', 'transaction_id_bo'])
+    // One back-office movement is a line on each account it touches (a book transfer: two).
+    .addUniqueConstraint('transactions_account_txn_key', ['account_id', 'transaction_id_bo'])
     .execute();
   await db.schema.createIndex('transactions_account_value_idx').on('transactions').columns(['account_id', 'dts_value']).execute();
 }

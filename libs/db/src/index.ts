@@ -3,6 +3,25 @@ export { ensureDatabase, migrateToLatest, migrationsFolder } from './migrate';
 export { codegenArgs, generatedSchemaFile } from './codegen-args';
 export { findLiveSession, revokeSession, touchSession, type SessionUser } from './repositories/sessions';
 export { createCustomer, createUser, findUserByUserName, type NewUser } from './repositories/users';
+export {
+  claimForExecution,
+  completeAction,
+  expediteAction,
+  failAction,
+  findAction,
+  findUserAction,
+  findUserActionByClientKey,
+  insertAction,
+  markPublished,
+  pendingActions,
+  undoAction,
+  type ActionKind,
+  type ActionState,
+  type NewAction,
+  type QueuedAction,
+} from './repositories/actions';
+export { recordMovement, type MovementLine } from './repositories/transactions';
+export { listBackOffices, upsertBackOffice, type BackOfficeDefinition, type BackOfficeRow } from './repositories/back-offices';
 export type * from './schema.generated';
 export { findUserProfile, lockUserProfile, updateUserProfile, type PreviousName, type StoredAddress, type UserProfile, type UserProfileChanges } from './repositories/user-profile';
 export { insertCustomerIfAbsent, insertUserIfAbsent, upsertPasswordHash, type FixedUser } from './repositories/user-upserts';

@@ -53,6 +53,20 @@ export class QueueRegistry {
     await job?.remove().catch(() => undefined);
   }
 
+  /** The ids among `jobIds` that Redis holds no job for (one round trip; e.g. after Redis lost its data). */
+  async missingJobs(queueName: string, jobIds: string[]): Promise<string[]> {
+    if (jobIds.length === 0) return [];
+    const queue = this.queue(queueName);
+    const pipeline = this.connection.pipeline();
+    for (const id of jobIds) pipeline.exists(queue.toKey(id));
+    const answers = (await pipeline.exec()) ?? [];
+    return jobIds.filter((_, i) => {
+      const [error, exists] = answers[i] ?? [null, 0];
+      if (error) throw error;
+      return exists === 0;
+    });
+  }
+
   async hasJob(queueName: string, jobId: string): Promise<boolean> {
     return (await this.queue(queueName).getJob(jobId)) !== undefined;
   }

@@ -2,7 +2,8 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobCatalog, parsePayload, type JobName, type JobPayload } from './catalog';
 
-export type Processors = { [N in JobName]?: (payload: JobPayload<N>, job: Job) => Promise<unknown> };
+/** `token` is the job's lock token, for moving it back to delayed from inside its processor. */
+export type Processors = { [N in JobName]?: (payload: JobPayload<N>, job: Job, token: string | undefined) => Promise<unknown> };
 
 export interface WorkerOptions {
   connection: Redis;
@@ -24,11 +25,11 @@ export function createWorker(queueName: string, processors: Processors, options:
   }
   return new Worker(
     queueName,
-    async (job) => {
+    async (job, token) => {
       const name = job.name as JobName;
-      const processor = processors[name] as ((payload: unknown, job: Job) => Promise<unknown>) | undefined;
+      const processor = processors[name] as ((payload: unknown, job: Job, token: string | undefined) => Promise<unknown>) | undefined;
       if (!processor || !options.serves.includes(name)) throw new Error(`no processor for job ${job.name}`);
-      return processor(parsePayload(name, job.data), job);
+      return processor(parsePayload(name, job.data), job, token);
     },
     {
       // Options, not the instance: the worker owns (and closes) its connections, and BullMQ needs blocking
