@@ -10,11 +10,15 @@ const locales: Record<Language, () => { localeError: z.core.$ZodErrorMap }> = {
 
 /** Field issues from a zod error, each path dotted (`newAddresses.0.city`) and its message in the user's language. */
 export function fieldIssues(error: z.ZodError, language?: string | null): FieldIssue[] {
-  const { localeError } = locales[resolveLanguage(language)]();
+  const resolved = resolveLanguage(language);
+  const path = (issue: z.core.$ZodIssue) => issue.path.map(String).join('.');
+  // zod's own English message was made with the input at hand ("received string"); keep it.
+  if (resolved === 'en') return error.issues.map((issue) => ({ path: path(issue), message: issue.message }));
+  const { localeError } = locales[resolved]();
   return error.issues.map((issue) => {
     const localized = localeError(issue as unknown as z.core.$ZodRawIssue);
     const message = typeof localized === 'string' ? localized : (localized?.message ?? issue.message);
-    return { path: issue.path.map(String).join('.'), message: issue.message && isCustom(issue) ? issue.message : message };
+    return { path: path(issue), message: issue.message && isCustom(issue) ? issue.message : message };
   });
 }
 
