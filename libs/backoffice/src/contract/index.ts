@@ -1,0 +1,5 @@
+export * from './amounts';
+export * from './destinations';
+export * from './requests';
+export * from './resources';
+export * from './sandbox-admin';

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { currencyCode, decimalString } from './amounts';
+import { maskedDestination, rail } from './destinations';
+import { accountIdBO, accountType, customerIdBO, transactionIdBO } from './requests';
+
+const dts = z.iso.datetime({ offset: true });
+
+export const customer = z.object({
+  customerIdBO,
+  name: z.string(),
+  dtsCreated: dts,
+});
+
+/** `ledger` is what has posted; `available` = ledger − held (pending payments) + credit limit. */
+export const balance = z.object({
+  currency: currencyCode,
+  ledger: decimalString,
+  available: decimalString,
+  held: decimalString,
+  creditLimit: decimalString,
+});
+
+export const account = z.object({
+  accountIdBO,
+  customerIdBO,
+  type: accountType,
+  name: z.string(),
+  currency: currencyCode,
+  status: z.enum(['active', 'blocked', 'closed']),
+  routingNumber: z.string(),
+  accountNumber: z.string(),
+  balance,
+  dtsOpened: dts,
+  dtsUpdated: dts,
+});
+
+export const transactionKinds = ['funding', 'deposit', 'payment', 'book_transfer', 'credit_card_payment'] as const;
+export const transactionKind = z.enum(transactionKinds);
+
+/** Payments over ACH and cheque wait for settlement (`pending`, money held); `returned` releases the hold. */
+export const transactionStatus = z.enum(['pending', 'completed', 'returned']);
+
+/** One money movement as a whole: the answer to a payment, transfer or deposit. `amount` is positive. */
+export const movement = z.object({
+  transactionIdBO,
+  kind: transactionKind,
+  rail: rail.nullable(),
+  status: transactionStatus,
+  amount: decimalString,
+  currency: currencyCode,
+  sourceAccountIdBO: accountIdBO.nullable(),
+  destinationAccountIdBO: accountIdBO.nullable(),
+  destination: maskedDestination.nullable(),
+  narrative: z.string(),
+  dtsCreated: dts,
+  dtsCompleted: dts.nullable(),
+});
+
+/** A movement as one account's statement line: `signedAmount` is negative for a debit to this account. */
+export const accountTransaction = movement.extend({
+  accountIdBO,
+  direction: z.enum(['debit', 'credit']),
+  signedAmount: decimalString,
+});
+
+const changeBase = { seq: z.string().regex(/^\d+$/), dtsCreated: dts };
+
+/** The change feed; every event says what happened and carries the resource as it was after the change. */
+export const change = z.discriminatedUnion('type', [
+  z.object({ ...changeBase, type: z.literal('customer.created'), customer }),
+  z.object({ ...changeBase, type: z.literal('account.opened'), account }),
+  z.object({ ...changeBase, type: z.literal('balance.changed'), accountIdBO, balance }),
+  z.object({ ...changeBase, type: z.literal('transaction.posted'), transaction: movement }),
+  z.object({ ...changeBase, type: z.literal('payment.status_changed'), transaction: movement }),
+]);
+
+export const changesPage = z.object({
+  changes: z.array(change),
+  /** Opaque; pass it to the next read. Equal to the cursor read when nothing new happened. */
+  nextCursor: z.string(),
+  hasMore: z.boolean(),
+});
+
+export const capabilities = z.object({
+  backOfficeId: z.string(),
+  currencies: z.array(currencyCode),
+  rails: z.array(rail),
+  operations: z.object({
+    bookTransfer: z.boolean(),
+    creditCardPayment: z.boolean(),
+    changeFeed: z.boolean(),
+  }),
+});
+
+export const health = z.object({ status: z.literal('ok'), backOfficeId: z.string(), dts });
+
+/** Every idempotent write the back-office decided, in order: executed, or refused for a business reason. */
+export const operation = z.object({
+  seq: z.string().regex(/^\d+$/),
+  idempotencyKey: z.string(),
+  operation: z.string(),
+  status: z.number().int(),
+  result: z.enum(['executed', 'refused']),
+  code: z.string().nullable(),
+  transactionIdBO: transactionIdBO.nullable(),
+  amount: decimalString.nullable(),
+  currency: currencyCode.nullable(),
+  sourceAccountIdBO: accountIdBO.nullable(),
+  destinationAccountIdBO: accountIdBO.nullable(),
+  dtsCreated: dts,
+});
+
+export const operationsPage = z.object({ operations: z.array(operation), nextCursor: z.string() });
+
+export const errorEnvelope = z.object({
+  success: z.literal(false),
+  code: z.string(),
+  message: z.string(),
+  requestId: z.string().optional(),
+  fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+export type Customer = z.infer<typeof customer>;
+export type Balance = z.infer<typeof balance>;
+export type Account = z.infer<typeof account>;
+export type TransactionKind = z.infer<typeof transactionKind>;
+export type TransactionStatus = z.infer<typeof transactionStatus>;
+export type Movement = z.infer<typeof movement>;
+export type AccountTransaction = z.infer<typeof accountTransaction>;
+export type Change = z.infer<typeof change>;
+export type ChangesPage = z.infer<typeof changesPage>;
+export type Capabilities = z.infer<typeof capabilities>;
+export type Health = z.infer<typeof health>;
+export type Operation = z.infer<typeof operation>;
+export type OperationsPage = z.infer<typeof operationsPage>;
+export type ErrorBody = z.infer<typeof errorEnvelope>;

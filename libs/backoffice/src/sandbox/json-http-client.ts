@@ -1,0 +1,127 @@
+import { Pool } from 'undici';
+import type { z } from 'zod';
+import { errorEnvelope } from '../contract';
+import { BackOfficeError } from '../errors';
+
+export interface JsonHttpClientOptions {
+  baseUrl: string;
+  backOfficeId: string;
+  /** Applies to connecting, to waiting for the headers, and to each wait for body data. Default 5 s. */
+  timeoutMs?: number;
+  connections?: number;
+}
+
+export interface CallOptions<S extends z.ZodType> {
+  schema: S;
+  body?: unknown;
+  idempotencyKey?: string;
+}
+
+const timeoutCodes = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+// Our own misuse of the client (or a closed connector) will not improve with a retry.
+const clientMisuseCodes = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
+
+/**
+ * JSON over one undici Pool per back-office, with every failure turned into a BackOfficeError whose kind
+ * tells the caller whether repeating the call (with the same idempotency key) can help.
+ */
+export class JsonHttpClient {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  private readonly backOfficeId: string;
+  private readonly timeoutMs: number;
+
+  constructor(options: JsonHttpClientOptions) {
+    const url = new URL(options.baseUrl);
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.backOfficeId = options.backOfficeId;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(url.origin, {
+      connections: options.connections ?? 16,
+      connect: { timeout: this.timeoutMs },
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+  }
+
+  async call<S extends z.ZodType>(method: 'GET' | 'POST', path: string, options: CallOptions<S>): Promise<z.output<S>> {
+    const where = `${method} ${path}`;
+    let status: number;
+    let text: string;
+    let retryAfter: string | undefined;
+    try {
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (options.body !== undefined) headers['content-type'] = 'application/json';
+      if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
+      const response = await this.pool.request({
+        method,
+        path: this.basePath + path,
+        headers,
+        body: options.body === undefined ? null : JSON.stringify(options.body),
+      });
+      status = response.statusCode;
+      const header = response.headers['retry-after'];
+      retryAfter = Array.isArray(header) ? header[0] : header;
+      text = await response.body.text();
+    } catch (error) {
+      throw this.transportError(where, error);
+    }
+    if (status >= 200 && status < 300) return this.parseSuccess(where, status, text, options.schema);
+    throw this.httpError(where, status, text, retryAfter);
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private fail(message: string, options: Omit<ConstructorParameters<typeof BackOfficeError>[1], 'backOfficeId'>): BackOfficeError {
+    return new BackOfficeError(`${this.backOfficeId}: ${message}`, { ...options, backOfficeId: this.backOfficeId });
+  }
+
+  private transportError(where: string, error: unknown): BackOfficeError {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && timeoutCodes.has(code)) {
+      return this.fail(`${where} timed out after ${this.timeoutMs} ms`, { kind: 'retryable', reason: 'timeout', cause: error });
+    }
+    if (typeof code === 'string' && clientMisuseCodes.has(code)) {
+      return this.fail(`${where} could not be sent (${code})`, { kind: 'permanent', reason: 'client_error', cause: error });
+    }
+    return this.fail(`${where} failed on the network`, { kind: 'retryable', reason: 'network', cause: error });
+  }
+
+  /**
+   * A success we cannot read: a body that is not JSON at all was most likely cut off or replaced on the way
+   * (retry; with the idempotency key the back-office replays its stored answer). JSON of the wrong shape
+   * is a contract mismatch that a retry reproduces, so it is permanent.
+   */
+  private parseSuccess<S extends z.ZodType>(where: string, status: number, text: string, schema: S): z.output<S> {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw this.fail(`${where} answered ${status} with a body that is not JSON`, { kind: 'retryable', reason: 'unreadable_response', status, cause: error });
+    }
+    const parsed = schema.safeParse(json);
+    if (parsed.success) return parsed.data;
+    const detail = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    throw this.fail(`${where} answered ${status} with an unexpected body (${detail})`, { kind: 'permanent', reason: 'malformed_response', status, cause: parsed.error });
+  }
+
+  private httpError(where: string, status: number, text: string, retryAfter: string | undefined): BackOfficeError {
+    let body: { code: string; message: string } | undefined;
+    try {
+      const parsed = errorEnvelope.safeParse(JSON.parse(text));
+      if (parsed.success) body = parsed.data;
+    } catch {
+      // A proxy's HTML page or an empty body: the status alone decides.
+    }
+    const retryable = status >= 500 || status === 429 || status === 408;
+    const seconds = retryAfter !== undefined && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
+    return this.fail(`${where} answered ${status}${body ? ` ${body.code}: ${body.message}` : ''}`, {
+      kind: retryable ? 'retryable' : 'permanent',
+      reason: body?.code ?? `http_${status}`,
+      status,
+      retryAfterMs: seconds === undefined ? undefined : seconds * 1000,
+    });
+  }
+}

@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import type { BackOfficeConnector, HealthResult } from '../connector';
+import {
+  account,
+  accountTransaction,
+  balance,
+  bookTransferRequest,
+  capabilities as capabilitiesSchema,
+  changesPage,
+  createCustomerRequest,
+  creditCardPaymentRequest,
+  customer,
+  depositRequest,
+  faultsRequest,
+  faultsState,
+  health,
+  movement,
+  openAccountRequest,
+  operationsPage,
+  paymentRequest,
+  type Account,
+  type AccountTransaction,
+  type Balance,
+  type BookTransferRequest,
+  type Capabilities,
+  type ChangesPage,
+  type CreateCustomerRequest,
+  type CreditCardPaymentRequest,
+  type Customer,
+  type DepositRequest,
+  type FaultsRequest,
+  type FaultsState,
+  type Movement,
+  type OpenAccountRequest,
+  type OperationsPage,
+  type PaymentRequest,
+} from '../contract';
+import { BackOfficeError } from '../errors';
+import { JsonHttpClient } from './json-http-client';
+
+export interface SandboxConnectorOptions {
+  id: string;
+  baseUrl: string;
+  capabilities: Capabilities;
+  timeoutMs?: number;
+  connections?: number;
+}
+
+const ok = <T extends z.ZodRawShape>(shape: T) => z.object({ success: z.literal(true), ...shape });
+
+/** The connector for our sandbox back-office (infra/sandbox-backoffice); its API is documented in that package's README. */
+export class SandboxConnector implements BackOfficeConnector {
+  readonly id: string;
+  readonly capabilities: Capabilities;
+  private readonly http: JsonHttpClient;
+
+  constructor(options: SandboxConnectorOptions) {
+    this.id = options.id;
+    this.capabilities = options.capabilities;
+    this.http = new JsonHttpClient({ baseUrl: options.baseUrl, backOfficeId: options.id, timeoutMs: options.timeoutMs, connections: options.connections });
+  }
+
+  /** A connector whose capabilities are read from the running sandbox. */
+  static async connect(options: Omit<SandboxConnectorOptions, 'capabilities'>): Promise<SandboxConnector> {
+    const probe = new JsonHttpClient({ baseUrl: options.baseUrl, backOfficeId: options.id, timeoutMs: options.timeoutMs, connections: 1 });
+    try {
+      const found = await probe.call('GET', '/capabilities', { schema: ok({ capabilities: capabilitiesSchema }) });
+      return new SandboxConnector({ ...options, capabilities: found.capabilities });
+    } finally {
+      await probe.close();
+    }
+  }
+
+  async health(): Promise<HealthResult> {
+    const started = performance.now();
+    try {
+      await this.http.call('GET', '/health', { schema: health });
+      return { healthy: true, latencyMs: performance.now() - started };
+    } catch (error) {
+      if (!(error instanceof BackOfficeError)) throw error;
+      return { healthy: false, latencyMs: performance.now() - started, kind: error.kind, reason: error.reason };
+    }
+  }
+
+  async createCustomer(request: CreateCustomerRequest, idempotencyKey: string): Promise<Customer> {
+    return (await this.write('/customers', createCustomerRequest, request, idempotencyKey, ok({ customer }))).customer;
+  }
+
+  async openAccount(request: OpenAccountRequest, idempotencyKey: string): Promise<Account> {
+    return (await this.write('/accounts', openAccountRequest, request, idempotencyKey, ok({ account }))).account;
+  }
+
+  async getAccount(accountIdBO: string): Promise<Account> {
+    return (await this.http.call('GET', `/accounts/${segment(accountIdBO)}`, { schema: ok({ account }) })).account;
+  }
+
+  async getBalances(accountIdBO: string): Promise<Balance> {
+    return (await this.http.call('GET', `/accounts/${segment(accountIdBO)}/balances`, { schema: ok({ balance }) })).balance;
+  }
+
+  async listTransactions(accountIdBO: string, from: Date, to: Date): Promise<AccountTransaction[]> {
+    const path = `/accounts/${segment(accountIdBO)}/transactions/${segment(from.toISOString())}/${segment(to.toISOString())}`;
+    return (await this.http.call('GET', path, { schema: ok({ transactions: z.array(accountTransaction) }) })).transactions;
+  }
+
+  async getTransaction(transactionIdBO: string): Promise<Movement> {
+    return (await this.http.call('GET', `/transactions/${segment(transactionIdBO)}`, { schema: ok({ transaction: movement }) })).transaction;
+  }
+
+  async pay(payment: PaymentRequest, idempotencyKey: string): Promise<Movement> {
+    return (await this.write('/payments', paymentRequest, payment, idempotencyKey, ok({ transaction: movement }))).transaction;
+  }
+
+  async bookTransfer(transfer: BookTransferRequest, idempotencyKey: string): Promise<Movement> {
+    return (await this.write('/transfers', bookTransferRequest, transfer, idempotencyKey, ok({ transaction: movement }))).transaction;
+  }
+
+  async creditCardPayment(payment: CreditCardPaymentRequest, idempotencyKey: string): Promise<Movement> {
+    return (await this.write('/credit-card-payments', creditCardPaymentRequest, payment, idempotencyKey, ok({ transaction: movement }))).transaction;
+  }
+
+  async readChanges(cursor: string): Promise<ChangesPage> {
+    const page = await this.http.call('GET', `/changes/${segment(cursor)}`, { schema: ok(changesPage.shape) });
+    return { changes: page.changes, nextCursor: page.nextCursor, hasMore: page.hasMore };
+  }
+
+  // The sandbox's own controls, for seeding demos and for tests; not part of BackOfficeConnector.
+
+  async simulateDeposit(request: DepositRequest, idempotencyKey: string): Promise<Movement> {
+    return (await this.write('/simulate/deposit', depositRequest, request, idempotencyKey, ok({ transaction: movement }))).transaction;
+  }
+
+  async settlePayment(transactionIdBO: string, idempotencyKey: string): Promise<Movement> {
+    return (await this.http.call('POST', `/simulate/settle/${segment(transactionIdBO)}`, { idempotencyKey, body: {}, schema: ok({ transaction: movement }) })).transaction;
+  }
+
+  async returnPayment(transactionIdBO: string, idempotencyKey: string): Promise<Movement> {
+    return (await this.http.call('POST', `/simulate/return/${segment(transactionIdBO)}`, { idempotencyKey, body: {}, schema: ok({ transaction: movement }) })).transaction;
+  }
+
+  async setFaults(faults: FaultsRequest): Promise<FaultsState> {
+    return (await this.http.call('POST', '/faults', { body: faultsRequest.parse(faults), schema: ok({ faults: faultsState }) })).faults;
+  }
+
+  async listOperations(sinceSeq = '0'): Promise<OperationsPage> {
+    const page = await this.http.call('GET', `/operations/${segment(sinceSeq)}`, { schema: ok(operationsPage.shape) });
+    return { operations: page.operations, nextCursor: page.nextCursor };
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  /**
+   * Checks a write against the contract before sending it: an invalid request is our bug or the user's,
+   * never worth a round trip or a retry. What is sent is the request as given, so the back-office judges it.
+   */
+  private write<S extends z.ZodType>(path: string, requestSchema: z.ZodType, request: unknown, idempotencyKey: string, schema: S): Promise<z.output<S>> {
+    const checked = requestSchema.safeParse(request);
+    if (!checked.success) {
+      const detail = checked.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+      throw new BackOfficeError(`${this.id}: invalid request to ${path} (${detail})`, { kind: 'permanent', reason: 'VALIDATION_FAILED', backOfficeId: this.id, cause: checked.error });
+    }
+    return this.http.call('POST', path, { body: request, idempotencyKey, schema });
+  }
+}
+
+function segment(value: string): string {
+  return encodeURIComponent(value);
+}
