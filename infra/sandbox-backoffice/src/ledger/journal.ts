@@ -1,0 +1,124 @@
+import type { Insertable, Transaction } from 'kysely';
+import { fromMinor, toMoney } from '@amplifi/money';
+import type { ChangeInput } from './feeds';
+import type { SandboxDatabase, TransactionsTable } from '../db/schema';
+import { SandboxError } from '../errors';
+import { newId } from './ids';
+import { availableMinor, toBalance, toMovement, type AccountRow, type TransactionRow } from './views';
+
+export type Trx = Transaction<SandboxDatabase>;
+type CustomerAccountType = 'checking' | 'savings' | 'credit_card';
+
+/**
+ * Locks the customer accounts a movement touches, in id order so that two movements between the same
+ * accounts in opposite directions cannot deadlock. Unknown (or internal) ids are a 404.
+ */
+export async function lockAccounts(trx: Trx, ids: string[]): Promise<Map<string, AccountRow>> {
+  const sorted = [...new Set(ids)].sort();
+  const rows = await trx
+    .selectFrom('accounts')
+    .selectAll()
+    .where('id', 'in', sorted)
+    .where('type', '!=', 'internal')
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  const found = new Map(rows.map((row) => [row.id, row]));
+  for (const id of sorted) if (!found.has(id)) throw new SandboxError('ACCOUNT_NOT_FOUND', `account ${id} not found`);
+  return found;
+}
+
+/** The checks every side of a movement passes: the right kind of account, open, in the movement's currency. */
+export function assertUsable(row: AccountRow | undefined, role: string, types: readonly CustomerAccountType[], currency: string): AccountRow {
+  if (!row) throw new SandboxError('ACCOUNT_NOT_FOUND', `${role} account not found`);
+  if (!(types as readonly string[]).includes(row.type)) {
+    throw new SandboxError('ACCOUNT_TYPE_NOT_ALLOWED', `the ${role} account must be ${types.join(' or ')}, not ${row.type}`);
+  }
+  if (row.status !== 'active') throw new SandboxError('ACCOUNT_NOT_ACTIVE', `the ${role} account is ${row.status}`);
+  if (row.currency !== currency) {
+    throw new SandboxError('CURRENCY_MISMATCH', `the ${role} account holds ${row.currency}, not ${currency}`);
+  }
+  return row;
+}
+
+export function assertFunds(row: AccountRow, amount: string): void {
+  if (availableMinor(row) < toMoney(amount, row.currency).minor) {
+    throw new SandboxError('INSUFFICIENT_FUNDS', `the available balance of ${row.id} is below ${amount} ${row.currency}`);
+  }
+}
+
+export async function insertTransaction(trx: Trx, values: Omit<Insertable<TransactionsTable>, 'id'>): Promise<TransactionRow> {
+  return trx.insertInto('transactions').values({ id: newId('tx'), ...values }).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Records a movement that completes at once and posts it: `from` is debited, `to` credited. */
+export async function postCompleted(
+  trx: Trx,
+  values: Omit<Insertable<TransactionsTable>, 'id' | 'status' | 'completedAt' | 'rail' | 'destination'> & Partial<Pick<Insertable<TransactionsTable>, 'rail' | 'destination'>>,
+  from: string,
+  to: string,
+): Promise<{ transaction: TransactionRow; touched: AccountRow[] }> {
+  const transaction = await insertTransaction(trx, { rail: null, destination: null, ...values, status: 'completed', completedAt: new Date() });
+  const minor = toMoney(values.amount, values.currency).minor;
+  const touched = await post(trx, transaction, [
+    { accountId: from, minor: -minor },
+    { accountId: to, minor },
+  ]);
+  return { transaction, touched };
+}
+
+export interface Leg {
+  accountId: string;
+  /** Signed minor units from the account's side: negative is a debit. */
+  minor: bigint;
+}
+
+/**
+ * Writes the legs of a transaction and moves the balances of the customer accounts among them, in the
+ * caller's transaction. The deferred trigger refuses the commit if the legs do not sum to zero.
+ * Returns the customer accounts as they are after the posting.
+ */
+export async function post(trx: Trx, transaction: TransactionRow, legs: Leg[]): Promise<AccountRow[]> {
+  const cur = transaction.currency;
+  await trx
+    .insertInto('postings')
+    .values(legs.map((leg) => ({ transactionId: transaction.id, accountId: leg.accountId, amount: fromMinor(leg.minor, cur).amount, currency: cur })))
+    .execute();
+  const updated: AccountRow[] = [];
+  for (const leg of legs) {
+    const row = await trx
+      .updateTable('accounts')
+      .set((eb) => ({ ledgerBalance: eb('ledgerBalance', '+', fromMinor(leg.minor, cur).amount), updatedAt: new Date() }))
+      .where('id', '=', leg.accountId)
+      .where('ledgerBalance', 'is not', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (row) updated.push(row);
+  }
+  return updated;
+}
+
+/** Places (positive) or releases (negative) a hold for a pending payment. */
+export async function adjustHeld(trx: Trx, accountId: string, currency: string, minor: bigint): Promise<AccountRow> {
+  return trx
+    .updateTable('accounts')
+    .set((eb) => ({ held: eb('held', '+', fromMinor(minor, currency).amount), updatedAt: new Date() }))
+    .where('id', '=', accountId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function balanceChanges(rows: AccountRow[]): ChangeInput[] {
+  return rows.map((row) => ({ type: 'balance.changed', accountIdBO: row.id, balance: toBalance(row) }));
+}
+
+/** What a movement answers and what it appends to the change feed. */
+export function movementResult(transaction: TransactionRow, accounts: AccountRow[], extra: ChangeInput[] = []) {
+  const posted: ChangeInput[] = transaction.status === 'completed' ? [{ type: 'transaction.posted', transaction: toMovement(transaction) }] : [];
+  return {
+    status: 201 as const,
+    body: { success: true, transaction: toMovement(transaction) },
+    transactionId: transaction.id,
+    changes: [...extra, ...posted, ...balanceChanges(accounts)],
+  };
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { useSandbox } from './support';
+
+const sandbox = useSandbox({ label: 'feeds' });
+
+async function readAll(cursor = '0') {
+  const changes: { seq: string; type: string; [k: string]: unknown }[] = [];
+  for (;;) {
+    const page = (await sandbox.get(`/changes/${cursor}`)).body;
+    changes.push(...page.changes);
+    cursor = page.nextCursor;
+    if (!page.hasMore) return { changes, cursor };
+  }
+}
+
+describe('GET /changes/:cursor', () => {
+  it('lists what happened in order, each change after the cursor exactly once', async () => {
+    const start = (await readAll()).cursor;
+    const account = await sandbox.openAccount({ funding: '10' });
+    await sandbox.post('/simulate/deposit', { accountIdBO: account, amount: '5', currency: 'USD', narrative: 'Gift' });
+    const { changes, cursor } = await readAll(start);
+    expect(changes.map((c) => c.type)).toEqual([
+      'customer.created',
+      'account.opened',
+      'transaction.posted',
+      'balance.changed',
+      'transaction.posted',
+      'balance.changed',
+    ]);
+    expect(changes.at(-1)).toMatchObject({ type: 'balance.changed', accountIdBO: account, balance: { ledger: '15.00' } });
+    const seqs = changes.map((c) => BigInt(c.seq));
+    expect(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!)).toBe(true);
+    expect(cursor).toBe(changes.at(-1)?.seq);
+    expect((await sandbox.get(`/changes/${cursor}`)).body).toEqual({ success: true, changes: [], nextCursor: cursor, hasMore: false });
+  });
+
+  it('pages with hasMore and keeps order under concurrent writers', async () => {
+    const start = (await readAll()).cursor;
+    const account = await sandbox.openAccount();
+    await Promise.all(Array.from({ length: 60 }, (_, i) => sandbox.post('/simulate/deposit', { accountIdBO: account, amount: '1', currency: 'USD', narrative: `d${i}` })));
+    const first = (await sandbox.get(`/changes/${start}`)).body;
+    expect(first.changes).toHaveLength(100);
+    expect(first.hasMore).toBe(true);
+    const { changes } = await readAll(start);
+    const ledgers = changes.filter((c) => c.type === 'balance.changed').map((c) => (c as unknown as { balance: { ledger: string } }).balance.ledger);
+    // Balance events arrive in the order the balance moved: 1, 2, ... 60.
+    expect(ledgers).toEqual(Array.from({ length: 60 }, (_, i) => `${i + 1}.00`));
+  });
+
+  it('refuses a cursor that is not one', async () => {
+    expect((await sandbox.get('/changes/abc')).status).toBe(400);
+  });
+});
+
+describe('GET /operations', () => {
+  it('lists each executed movement once with its key, kind, amount and accounts', async () => {
+    const account = await sandbox.openAccount({ funding: '10' });
+    await sandbox.post('/simulate/deposit', { accountIdBO: account, amount: '2', currency: 'USD', narrative: 'x' }, 'op-deposit');
+    await sandbox.post('/simulate/deposit', { accountIdBO: account, amount: '2', currency: 'USD', narrative: 'x' }, 'op-deposit');
+    const all = (await sandbox.get('/operations')).body;
+    const mine = all.operations.filter((op: { idempotencyKey: string }) => op.idempotencyKey === 'op-deposit');
+    expect(mine).toEqual([expect.objectContaining({ operation: 'deposit', result: 'executed', amount: '2.00', currency: 'USD', destinationAccountIdBO: account, status: 201 })]);
+    const since = (await sandbox.get(`/operations/${mine[0].seq}`)).body.operations;
+    expect(since.every((op: { seq: string }) => BigInt(op.seq) > BigInt(mine[0].seq))).toBe(true);
+  });
+});
