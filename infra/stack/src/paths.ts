@@ -6,13 +6,11 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /** Where locally started Postgres and Redis keep their files (git-ignored). */
 export const defaultDataDir = path.join(repoRoot, '.amplifi', 'data');
 
-export const tsxBin = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
-
 /**
- * The environment for a child started through tsx: tsx finds `node` through PATH, so the Node that runs
- * this process (Node 24 from node_modules) goes first, whatever shell or CI started us.
+ * How to run a TypeScript entry: this Node (Node 24 from node_modules under npm) with tsx's loader, in one
+ * process. The `tsx` CLI would add a wrapper process whose signal relay can kill a child that is already
+ * exiting (seen as exit code 143 after a clean stop); one process also makes its pid the service's own.
  */
-export function withOurNode(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const dirs = [path.dirname(process.execPath), path.join(repoRoot, 'node_modules', '.bin')];
-  return { ...env, PATH: [...dirs, env.PATH ?? ''].filter(Boolean).join(path.delimiter) };
+export function typescriptCommand(script: string): { command: string; args: string[] } {
+  return { command: process.execPath, args: ['--import', 'tsx', script] };
 }

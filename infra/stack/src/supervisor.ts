@@ -123,7 +123,20 @@ export class Supervisor {
     return this.stopping;
   }
 
-  /** SIGKILL to every child at once, for a second Ctrl-C or a dying supervisor. */
+  /** Stops every child and makes the result a failure, e.g. when they did not all get ready in time. */
+  fail(reason: string): Promise<SupervisorResult> {
+    if (!this.stopping) {
+      this.failure = reason;
+      this.log(reason);
+    }
+    return this.stop(reason);
+  }
+
+  get isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  /** SIGKILL to every child at once, for a supervisor that is dying. */
   kill(): void {
     for (const r of this.running.values()) if (!r.exit) signalGroup(r.process.pid, 'SIGKILL');
   }
@@ -206,21 +219,13 @@ export class Supervisor {
 }
 
 /**
- * SIGINT, SIGTERM and SIGHUP stop the supervisor's children; a second signal kills them outright.
+ * SIGINT, SIGTERM and SIGHUP stop the supervisor's children. A repeated signal changes nothing: wrappers
+ * such as the tsx CLI relay a Ctrl-C a second time, and stragglers are killed after the stop timeout anyway.
  * Returns a function that removes the handlers.
  */
 export function stopOnSignals(supervisor: Supervisor): () => void {
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  let received = false;
-  const handler = (signal: NodeJS.Signals): void => {
-    if (received) {
-      supervisor.log(`received ${signal} again; killing every process`);
-      supervisor.kill();
-      return;
-    }
-    received = true;
-    void supervisor.stop(`received ${signal}`);
-  };
+  const handler = (signal: NodeJS.Signals): void => void supervisor.stop(`received ${signal}`);
   for (const signal of signals) process.on(signal, handler);
   return () => {
     for (const signal of signals) process.off(signal, handler);

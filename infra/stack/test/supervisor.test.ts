@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '@amplifi/testing';
 import { createLinePrinter } from '../src/line-printer';
+import { repoRoot, typescriptCommand } from '../src/paths';
 import { Supervisor, type ChildSpec } from '../src/supervisor';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
-const tsx = path.resolve(fixtures, '../../../../node_modules/.bin/tsx');
 
 function service(name: string, mode: 'normal' | 'stubborn' | 'silent' = 'normal'): ChildSpec {
   return { name, command: process.execPath, args: [path.join(fixtures, 'service.mjs'), mode] };
@@ -96,7 +96,8 @@ describe('Supervisor', () => {
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('stops every process and exits 0 when it receives %s', async (signal) => {
-    const child = spawn(tsx, [path.join(fixtures, 'supervise.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const { command, args } = typescriptCommand(path.join(fixtures, 'supervise.ts'));
+    const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

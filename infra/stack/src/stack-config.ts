@@ -1,0 +1,69 @@
+/** What `npm start` needs to know; each service validates its own, fuller configuration when it starts. */
+export interface StackConfig {
+  nodeEnv: 'development' | 'test' | 'production';
+  databaseUrl: string;
+  redisUrl: string;
+  host: string;
+  port: number;
+  demoPassword: string;
+  /** The development operator key when the gateway will accept it, to print; otherwise undefined. */
+  devAdminKey: string | undefined;
+}
+
+/** The gateway's development operator key (DEV_ADMIN_KEY in @amplifi/config). */
+export const DEV_ADMIN_KEY = 'amplifi-dev-admin-key';
+
+// The defaults of baseShape in @amplifi/config and of the gateway's config, so that the URLs probed here
+// are the ones the services will use.
+const defaults: Record<string, string> = {
+  NODE_ENV: 'development',
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/amplifi',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  HOST: '127.0.0.1',
+  PORT: '3000',
+  DEMO_PASSWORD: 'demo-password-1',
+};
+
+/** Reads the start-up settings, listing every problem at once. Empty variables count as unset. */
+export function readStackConfig(env: NodeJS.ProcessEnv): StackConfig {
+  const get = (key: string): string => env[key] || defaults[key] || '';
+  const problems: string[] = [];
+  const url = (key: string, protocols: string[]): string => {
+    const value = get(key);
+    if (!URL.canParse(value) || !protocols.includes(new URL(value).protocol)) {
+      problems.push(`${key}: expected a ${protocols.map((p) => `${p}//`).join(' or ')} URL`);
+    }
+    return value;
+  };
+  const nodeEnv = get('NODE_ENV');
+  if (nodeEnv !== 'development' && nodeEnv !== 'test' && nodeEnv !== 'production') {
+    problems.push('NODE_ENV: expected development, test or production');
+  }
+  const port = Number(get('PORT'));
+  if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push('PORT: expected an integer from 1 to 65535');
+  const config: StackConfig = {
+    nodeEnv: nodeEnv as StackConfig['nodeEnv'],
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    host: get('HOST'),
+    port,
+    demoPassword: get('DEMO_PASSWORD'),
+    // The gateway falls back to the development key only when no ADMIN_KEY_HASHES are configured.
+    devAdminKey: !env.ADMIN_KEY_HASHES && (env.ADMIN_KEY || DEV_ADMIN_KEY) === DEV_ADMIN_KEY ? DEV_ADMIN_KEY : undefined,
+  };
+  if (problems.length) throw new Error(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return config;
+}
+
+/** The environment every process of the stack gets: the caller's, with the resolved settings. */
+export function stackEnv(config: StackConfig, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    NODE_ENV: config.nodeEnv,
+    DATABASE_URL: config.databaseUrl,
+    REDIS_URL: config.redisUrl,
+    HOST: config.host,
+    PORT: String(config.port),
+    DEMO_PASSWORD: config.demoPassword,
+  };
+}
