@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { useConnectedSandbox } from './support';
+
+const sandbox = useConnectedSandbox({ label: 'conn' });
+
+describe('SandboxConnector', () => {
+  it('reads its capabilities from the sandbox', () => {
+    expect(sandbox.connector.capabilities).toMatchObject({
+      backOfficeId: sandbox.instance.id,
+      currencies: ['USD'],
+      rails: ['USA', 'USA_wire', 'international', 'paypal', 'tocard', 'cheque'],
+      operations: { bookTransfer: true, creditCardPayment: true, changeFeed: true },
+    });
+  });
+
+  it('reports health', async () => {
+    expect(await sandbox.connector.health()).toMatchObject({ healthy: true });
+  });
+
+  it('opens accounts, moves money and reads it back', async () => {
+    const { connector } = sandbox;
+    const checking = await sandbox.fundedAccount('200');
+    const savings = await sandbox.fundedAccount('0.01', 'savings');
+    const customer = await connector.createCustomer({ name: 'Card Holder' }, randomUUID());
+    const card = await connector.openAccount({ customerIdBO: customer.customerIdBO, type: 'credit_card', currency: 'USD', creditLimit: 1000 }, randomUUID());
+
+    const paid = await connector.pay(
+      { rail: 'international', sourceAccountIdBO: checking, amount: 25, currency: 'USD', destination: { bic: 'DEUTDEFF', iban: 'DE89370400440532013000' } },
+      randomUUID(),
+    );
+    expect(paid).toMatchObject({ kind: 'payment', rail: 'international', status: 'completed', amount: '25.00', destination: { iban: '**3000' } });
+    const moved = await connector.bookTransfer({ sourceAccountIdBO: checking, destinationAccountIdBO: savings, amount: '50', currency: 'USD' }, randomUUID());
+    expect(moved).toMatchObject({ kind: 'book_transfer', amount: '50.00' });
+    await connector.creditCardPayment({ sourceAccountIdBO: checking, creditCardAccountIdBO: card.accountIdBO, amount: '20.5', currency: 'USD' }, randomUUID());
+
+    expect(await connector.getBalances(checking)).toEqual({ currency: 'USD', ledger: '104.50', available: '104.50', held: '0.00', creditLimit: '0.00' });
+    expect((await connector.getAccount(card.accountIdBO)).balance).toMatchObject({ ledger: '20.50', available: '1020.50' });
+    expect(await connector.getTransaction(paid.transactionIdBO)).toEqual(paid);
+
+    const lines = await connector.listTransactions(checking, new Date(Date.now() - 60_000), new Date(Date.now() + 60_000));
+    expect(lines.map((l) => [l.kind, l.signedAmount])).toEqual([
+      ['funding', '200.00'],
+      ['payment', '-25.00'],
+      ['book_transfer', '-50.00'],
+      ['credit_card_payment', '-20.50'],
+    ]);
+  });
+
+  it('reads the change feed by cursor', async () => {
+    const { connector } = sandbox;
+    let cursor = '0';
+    for (let page = await connector.readChanges(cursor); ; page = await connector.readChanges(cursor)) {
+      cursor = page.nextCursor;
+      if (!page.hasMore) break;
+    }
+    const account = await sandbox.fundedAccount('5');
+    const page = await connector.readChanges(cursor);
+    expect(page.changes.map((c) => c.type)).toEqual(['customer.created', 'account.opened', 'transaction.posted', 'balance.changed']);
+    const last = page.changes.at(-1);
+    expect(last?.type === 'balance.changed' && last.accountIdBO).toBe(account);
+    expect((await connector.readChanges(page.nextCursor)).changes).toEqual([]);
+  });
+});
