@@ -28,8 +28,11 @@ export function canonicalAmount(amount: string | number, currency: string, ctx: 
   }
 }
 
+/** T with a canonical string amount; distributes over unions so a payment's type still narrows by `rail`. */
+export type WithCanonicalAmount<T> = T extends unknown ? Omit<T, 'amount'> & { amount: string } : never;
+
 /** A request with its `amount` canonical, so two requests that say the same amount hash the same. */
-export function withCanonicalAmount<T extends WithMoney>(value: T, ctx: z.RefinementCtx): Omit<T, 'amount'> & { amount: string } {
+export function withCanonicalAmount<T extends WithMoney>(value: T, ctx: z.RefinementCtx): WithCanonicalAmount<T> {
   const amount = canonicalAmount(value.amount, value.currency, ctx, 'amount');
-  return amount === undefined ? z.NEVER : { ...value, amount };
+  return amount === undefined ? z.NEVER : ({ ...value, amount } as WithCanonicalAmount<T>);
 }
