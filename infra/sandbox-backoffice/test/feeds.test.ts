@@ -47,6 +47,27 @@ describe('GET /changes/:cursor', () => {
     expect(ledgers).toEqual(Array.from({ length: 60 }, (_, i) => `${i + 1}.00`));
   });
 
+  it('never lets a reader following the cursor skip a change committed late by a concurrent writer', async () => {
+    const start = (await readAll()).cursor;
+    const accounts = await Promise.all(Array.from({ length: 10 }, () => sandbox.openAccount()));
+    let writing = true;
+    const followed: string[] = [];
+    const follower = (async () => {
+      let cursor = start;
+      for (let lastRound = false; !lastRound; ) {
+        lastRound = !writing;
+        const page = (await sandbox.get(`/changes/${cursor}`)).body;
+        followed.push(...page.changes.map((c: { seq: string }) => c.seq));
+        cursor = page.nextCursor;
+        if (page.hasMore) lastRound = false;
+      }
+    })();
+    await Promise.all(accounts.flatMap((accountIdBO) => Array.from({ length: 5 }, () => sandbox.post('/simulate/deposit', { accountIdBO, amount: '1', currency: 'USD', narrative: 'x' }))));
+    writing = false;
+    await follower;
+    expect(followed).toEqual((await readAll(start)).changes.map((c) => c.seq));
+  });
+
   it('refuses a cursor that is not one', async () => {
     expect((await sandbox.get('/changes/abc')).status).toBe(400);
   });

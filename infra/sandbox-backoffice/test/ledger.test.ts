@@ -84,6 +84,16 @@ describe('refusals', () => {
     expect(jpy).toMatchObject({ status: 422, body: { code: 'CURRENCY_NOT_SUPPORTED' } });
   });
 
+  it('requires a credit limit for credit cards only, and exact money for limits and funding', async () => {
+    const customer = (await sandbox.post('/customers', { name: 'Limits' })).body.customer.customerIdBO;
+    const open = (body: object) => sandbox.post('/accounts', { customerIdBO: customer, currency: 'USD', ...body });
+    const paths = async (body: object) => ((await open(body)).body.fields ?? []).map((f: { path: string }) => f.path);
+    expect(await paths({ type: 'credit_card' })).toEqual(['creditLimit']);
+    expect(await paths({ type: 'checking', creditLimit: '100' })).toEqual(['creditLimit']);
+    expect(await paths({ type: 'checking', initialFunding: '1.005' })).toEqual(['initialFunding']);
+    expect((await open({ type: 'checking', customerIdBO: 'cu_0000000000000' })).body.code).toBe('CUSTOMER_NOT_FOUND');
+  });
+
   it('answers 404 for an unknown account and 400 for a malformed one', async () => {
     expect(await sandbox.get('/accounts/cd_0000000000000')).toMatchObject({ status: 404, body: { code: 'ACCOUNT_NOT_FOUND' } });
     expect(await sandbox.get('/accounts/nope')).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
