@@ -66,9 +66,9 @@ async function ensureDatabase(connectionString: string): Promise<void> {
   await client.connect();
   try {
     const found = await client.query('select 1 from pg_database where datname = $1', [name]);
-    // 42P04: another instance created it between our look and our create.
+    // Another instance created it between our look and our create: 42P04, or 23505 when the two raced.
     if (found.rowCount === 0) await client.query(`create database "${name}"`).catch((error: { code?: string }) => {
-      if (error.code !== '42P04') throw error;
+      if (error.code !== '42P04' && error.code !== '23505') throw error;
     });
   } finally {
     await client.end();
