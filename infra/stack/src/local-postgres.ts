@@ -68,8 +68,12 @@ export async function startLocalPostgres(pg: LocalPostgres, log: (line: string) 
 /** Stops the cluster in `dataDir` if it is running; true when there was one to stop. */
 export async function stopLocalPostgres(binDir: string, dataDir: string, log: (line: string) => void): Promise<boolean> {
   if (!existsSync(path.join(dataDir, 'postmaster.pid'))) return false;
-  const owner = await runAsUser();
+  const asUser = (await runAsUser())?.name;
+  const pgCtl = path.join(binDir, 'pg_ctl');
+  // A pid file left by a machine that went down is not a running server (status exits 3).
+  const running = await runCommand(pgCtl, ['status', '-D', dataDir], { asUser }).then(() => true, () => false);
+  if (!running) return false;
   log(`stopping Postgres (data in ${dataDir})`);
-  await runCommand(path.join(binDir, 'pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w'], { asUser: owner?.name });
+  await runCommand(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], { asUser });
   return true;
 }
