@@ -74,7 +74,8 @@ export class Supervisor {
 
   constructor(private readonly options: SupervisorOptions) {
     this.print = options.print ?? createLinePrinter({ names: [SUPERVISOR_NAME, ...options.children.map((c) => c.name)] });
-    this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+    // As long as docker-compose's stop_grace_period: a dispatcher lets a running back-office call finish.
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 20_000;
     this.done = new Promise((resolve) => (this.settle = resolve));
   }
 
