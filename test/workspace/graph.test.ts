@@ -59,7 +59,8 @@ function workspaces(): Pkg[] {
         dir,
         declared: new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.devDependencies ?? {})]),
         runtimeImports: importsOf(sourceFiles(path.join(root, dir, 'src'))),
-        testImports: importsOf(sourceFiles(path.join(root, dir, 'test'))),
+        // Everything else in the package (tests, fixtures, benches) may import test-only packages.
+        testImports: importsOf(sourceFiles(path.join(root, dir)).filter((f) => !f.startsWith(path.join(root, dir, 'src') + path.sep))),
       };
     });
 }

@@ -23,8 +23,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const isExporting = Boolean(options.endpoint);
   const sdk = new NodeSDK({
     serviceName: options.service,
-    // An explicit (possibly empty) list stops the SDK from setting up a default OTLP exporter from the env.
+    // Explicit (possibly empty) lists stop the SDK from setting up default OTLP exporters from the env; a
+    // default metrics exporter would otherwise spend seconds at shutdown sending to an endpoint nobody set.
     spanProcessors: [],
+    metricReaders: [],
     ...(isExporting ? { traceExporter: new OTLPTraceExporter({ url: new URL('/v1/traces', options.endpoint).toString() }) } : {}),
     instrumentations: [new HttpInstrumentation(), new PgInstrumentation(), new IORedisInstrumentation()],
   });
