@@ -25,3 +25,18 @@ export { listBackOffices, upsertBackOffice, type BackOfficeDefinition, type Back
 export type * from './schema.generated';
 export { findUserProfile, lockUserProfile, updateUserProfile, type PreviousName, type StoredAddress, type UserProfile, type UserProfileChanges } from './repositories/user-profile';
 export { insertCustomerIfAbsent, insertUserIfAbsent, upsertPasswordHash, type FixedUser } from './repositories/user-upserts';
+export {
+  findBeneficiary,
+  findPendingBeneficiaryDeletion,
+  insertBeneficiary,
+  insertBeneficiaryIfAbsent,
+  listBeneficiaries,
+  markBeneficiaryDeleted,
+  markPayeeDeleted,
+  updateBeneficiary,
+  type BeneficiaryChanges,
+  type BeneficiaryKind,
+  type BeneficiaryRow,
+  type NewBeneficiaryRow,
+  type TxnType,
+} from './repositories/beneficiaries';
