@@ -1,7 +1,38 @@
 export { createDb, createPool, type Database, type Db, type DbOptions } from './database';
 export { ensureDatabase, migrateToLatest, migrationsFolder } from './migrate';
 export { codegenArgs, generatedSchemaFile } from './codegen-args';
-export { findLiveSession, revokeSession, touchSession, type SessionUser } from './repositories/sessions';
+export {
+  createSession,
+  findLiveSession,
+  revokeSession,
+  revokeSessionsOfDeviceLinks,
+  touchSession,
+  type NewSession,
+  type SessionUser,
+} from './repositories/sessions';
+export {
+  consumeAndroidCounter,
+  deactivateDeviceLinks,
+  findUsableAndroidLinks,
+  findUsableBrowserLink,
+  insertBrowserLink,
+  listDeviceLinks,
+  markDeviceLinkUsed,
+  upsertAndroidLink,
+  type AndroidLinkRegistration,
+  type DeviceLink,
+  type NewBrowserLink,
+} from './repositories/devices';
+export { clearThrottle, findThrottleLock, recordThrottleFailure, type ThrottleRule } from './repositories/throttle';
+export {
+  confirmTotp,
+  consumeTotpStep,
+  deleteTotp,
+  findConfirmedTotp,
+  findTotpState,
+  savePendingTotp,
+  type TotpCredential,
+} from './repositories/totp';
 export { createCustomer, createUser, findUserByUserName, type NewUser } from './repositories/users';
 export {
   claimForExecution,

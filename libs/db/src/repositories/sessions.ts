@@ -44,6 +44,57 @@ export async function touchSession(db: Db, sessionId: string, now: Date, ttlSeco
     .execute();
 }
 
-export async function revokeSession(db: Db, sessionId: string, now: Date): Promise<void> {
-  await db.updateTable('sessions').set({ dtsRevoked: now }).where('id', '=', sessionId).where('dtsRevoked', 'is', null).execute();
+export async function revokeSession(db: Db, userId: string, sessionId: string, now: Date): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ dtsRevoked: now })
+    .where('id', '=', sessionId)
+    .where('userId', '=', userId)
+    .where('dtsRevoked', 'is', null)
+    .execute();
+}
+
+export interface NewSession {
+  id: string;
+  tokenHash: string;
+  userId: string;
+  channel: 'internet' | 'browser' | 'android' | 'test';
+  /** The device link the session was opened through (or that it registered); its deactivation revokes the session. */
+  deviceLinkId: string | null;
+  clientAddress: string | null;
+  now: Date;
+  dtsExpiry: Date;
+  dtsAbsoluteExpiry: Date;
+}
+
+/** Every time is the app clock's, not the database's, so tests that move the clock see consistent rows. */
+export async function createSession(db: Db, session: NewSession): Promise<void> {
+  await db
+    .insertInto('sessions')
+    .values({
+      id: session.id,
+      tokenHash: session.tokenHash,
+      userId: session.userId,
+      channel: session.channel,
+      deviceLinkId: session.deviceLinkId,
+      clientAddress: session.clientAddress,
+      dtsCreated: session.now,
+      dtsLastSeen: session.now,
+      dtsExpiry: session.dtsExpiry,
+      dtsAbsoluteExpiry: session.dtsAbsoluteExpiry,
+    })
+    .execute();
+}
+
+/** Revokes the live sessions opened through these device links; the user id keeps it to that user's rows. */
+export async function revokeSessionsOfDeviceLinks(db: Db, userId: string, deviceLinkIds: readonly string[], now: Date): Promise<number> {
+  if (deviceLinkIds.length === 0) return 0;
+  const result = await db
+    .updateTable('sessions')
+    .set({ dtsRevoked: now })
+    .where('userId', '=', userId)
+    .where('deviceLinkId', 'in', deviceLinkIds)
+    .where('dtsRevoked', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
