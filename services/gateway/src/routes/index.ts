@@ -1,9 +1,8 @@
 import type { App } from '../openapi';
 import { registerAdminRoutes } from './admin';
-import { registerDeviceRoutes } from './devices';
-import { registerTokenRoutes } from './token';
-import { registerTotpRoutes } from './totp';
+import { registerBeneficiaryRoutes } from './beneficiaries';
+import { registerPayeeRoutes } from './payees';
 import { registerUserRoutes } from './user';
 
 /** Every endpoint family registers itself here; one file per family. */
-export const routeFamilies: ((app: App) => void)[] = [registerAdminRoutes, registerTokenRoutes, registerDeviceRoutes, registerTotpRoutes, registerUserRoutes];
+export const routeFamilies: ((app: App) => void)[] = [registerAdminRoutes, registerUserRoutes, registerBeneficiaryRoutes, registerPayeeRoutes];

@@ -1,0 +1,1 @@
+export { payableBeneficiary, type PayableBeneficiary } from './payable';
