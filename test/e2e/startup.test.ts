@@ -35,6 +35,7 @@ describe('npm start', () => {
   const server = inject('databaseUrl');
   const runId = randomBytes(4).toString('hex');
   const database = `amplifi_e2e_${runId}`;
+  const sandboxDatabase = `amplifi_e2e_sbx_${runId}`;
   let stack: ChildProcess;
   let output = '';
   let exitCode: Promise<number | null>;
@@ -42,10 +43,11 @@ describe('npm start', () => {
 
   /** The pid of every service the supervisor started, read from its "started <name> (pid N)" lines. */
   const servicePids = (): Record<string, number> =>
-    Object.fromEntries([...output.matchAll(/started (\w+) \(pid (\d+)\)/g)].map((m) => [m[1], Number(m[2])]));
+    Object.fromEntries([...output.matchAll(/started ([\w-]+) \(pid (\d+)\)/g)].map((m) => [m[1], Number(m[2])]));
 
   beforeAll(async () => {
     const port = await freePort();
+    const [usdPort, eurPort] = [await freePort(), await freePort()];
     baseUrl = `http://127.0.0.1:${port}`;
     // A process group of its own, so that the SIGINT below reaches it the way a terminal's Ctrl-C does.
     stack = spawn(path.join(repoRoot, 'node_modules/.bin/tsx'), ['infra/stack/src/start.ts'], {
@@ -62,6 +64,9 @@ describe('npm start', () => {
         DATABASE_URL: databaseUrl(server, database),
         REDIS_URL: inject('redisUrl'),
         QUEUE_PREFIX: `e2e_${runId}`,
+        SANDBOX_USD_PORT: String(usdPort),
+        SANDBOX_EUR_PORT: String(eurPort),
+        SANDBOX_DATABASE_URL: databaseUrl(server, sandboxDatabase),
       },
     });
     stack.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -82,6 +87,7 @@ describe('npm start', () => {
     // Only after a failure is anything still running here.
     for (const pid of [stack?.pid, ...Object.values(servicePids())]) if (pid && groupAlive(pid)) process.kill(-pid, 'SIGKILL');
     await dropDatabase(server, database);
+    await dropDatabase(server, sandboxDatabase);
   });
 
   it('prints where the API, its docs and the demo credentials are', () => {
@@ -89,7 +95,7 @@ describe('npm start', () => {
     expect(output).toContain(`Docs         ${baseUrl}/docs`);
     expect(output).toContain(`OpenAPI      ${baseUrl}/openapi.json`);
     expect(output).toContain('Demo users   demo, demo2 (password demo-password-1)');
-    expect(Object.keys(servicePids()).sort()).toEqual(['dispatcher', 'gateway', 'sync']);
+    expect(Object.keys(servicePids()).sort()).toEqual(['dispatcher', 'gateway', 'sandbox-eur', 'sandbox-usd', 'sync']);
   });
 
   it('answers GET /ping/heartbeat', async () => {
@@ -115,6 +121,13 @@ describe('npm start', () => {
     const user = await fetch(`${baseUrl}/user`, { headers: { token: session.token ?? '' } });
     expect(user.status).toBe(200);
     expect(await user.json()).toMatchObject({ success: true });
+
+    // The demo account lives in the sandbox back-office the stack started.
+    const accounts = await fetch(`${baseUrl}/accounts`, { headers: { token: session.token ?? '' } });
+    expect(await accounts.json()).toMatchObject({
+      success: true,
+      accounts: [{ backOfficeId: 'sandbox-usd', typeId: 'checking', balance: { currency: 'USD', native: 5000, available: 5000 } }],
+    });
   });
 
   it('stops every process and exits 0 on Ctrl-C (SIGINT)', async () => {

@@ -16,6 +16,9 @@ export function formatBanner(config: StackConfig, options: { seeded: boolean }):
     `    Docs         ${url}/docs`,
     `    OpenAPI      ${url}/openapi.json`,
   ];
+  if (config.nodeEnv !== 'production') {
+    lines.push(`    Back-offices ${config.sandboxes.map((s) => `${s.id} http://127.0.0.1:${s.port}`).join(', ')}`);
+  }
   if (options.seeded) lines.push(`    Demo users   demo, demo2 (password ${config.demoPassword})`);
   if (config.devAdminKey) lines.push(`    Operator key ${config.devAdminKey} (the development key; set ADMIN_KEY_HASHES to replace it)`);
   lines.push('  Ctrl-C stops everything.', '');

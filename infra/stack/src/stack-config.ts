@@ -8,6 +8,15 @@ export interface StackConfig {
   demoPassword: string;
   /** The development operator key when the gateway will accept it, to print; otherwise undefined. */
   devAdminKey: string | undefined;
+  /** The sandbox back-offices `npm start` runs outside production (each in its own schema of one database). */
+  sandboxes: SandboxSpec[];
+  sandboxDatabaseUrl: string;
+}
+
+export interface SandboxSpec {
+  id: 'sandbox-usd' | 'sandbox-eur';
+  port: number;
+  currencies: string;
 }
 
 /** The gateway's development operator key (DEV_ADMIN_KEY in @amplifi/config). */
@@ -22,6 +31,8 @@ const defaults: Record<string, string> = {
   HOST: '127.0.0.1',
   PORT: '3000',
   DEMO_PASSWORD: 'demo-password-1',
+  SANDBOX_USD_PORT: '4101',
+  SANDBOX_EUR_PORT: '4102',
 };
 
 /** Reads the start-up settings, listing every problem at once. Empty variables count as unset. */
@@ -39,20 +50,37 @@ export function readStackConfig(env: NodeJS.ProcessEnv): StackConfig {
   if (nodeEnv !== 'development' && nodeEnv !== 'test' && nodeEnv !== 'production') {
     problems.push('NODE_ENV: expected development, test or production');
   }
-  const port = Number(get('PORT'));
-  if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push('PORT: expected an integer from 1 to 65535');
+  const portOf = (key: string): number => {
+    const value = Number(get(key));
+    if (!Number.isInteger(value) || value < 1 || value > 65535) problems.push(`${key}: expected an integer from 1 to 65535`);
+    return value;
+  };
+  const port = portOf('PORT');
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const config: StackConfig = {
     nodeEnv: nodeEnv as StackConfig['nodeEnv'],
-    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     host: get('HOST'),
     port,
     demoPassword: get('DEMO_PASSWORD'),
     // The gateway falls back to the development key only when no ADMIN_KEY_HASHES are configured.
     devAdminKey: !env.ADMIN_KEY_HASHES && (env.ADMIN_KEY || DEV_ADMIN_KEY) === DEV_ADMIN_KEY ? DEV_ADMIN_KEY : undefined,
+    sandboxes: [
+      { id: 'sandbox-usd', port: portOf('SANDBOX_USD_PORT'), currencies: 'USD' },
+      { id: 'sandbox-eur', port: portOf('SANDBOX_EUR_PORT'), currencies: 'EUR' },
+    ],
+    sandboxDatabaseUrl: env.SANDBOX_DATABASE_URL || sameServer(databaseUrl, 'amplifi_sandbox'),
   };
   if (problems.length) throw new Error(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return config;
+}
+
+function sameServer(databaseUrl: string, name: string): string {
+  if (!URL.canParse(databaseUrl)) return databaseUrl;
+  const url = new URL(databaseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 /** The environment every process of the stack gets: the caller's, with the resolved settings. */
@@ -65,5 +93,7 @@ export function stackEnv(config: StackConfig, env: NodeJS.ProcessEnv): NodeJS.Pr
     HOST: config.host,
     PORT: String(config.port),
     DEMO_PASSWORD: config.demoPassword,
+    DEMO_SANDBOX_USD_URL: `http://127.0.0.1:${config.sandboxes[0]?.port}`,
+    DEMO_SANDBOX_EUR_URL: `http://127.0.0.1:${config.sandboxes[1]?.port}`,
   };
 }

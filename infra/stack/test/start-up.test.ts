@@ -14,6 +14,11 @@ describe('readStackConfig', () => {
       port: 3000,
       demoPassword: 'demo-password-1',
       devAdminKey: 'amplifi-dev-admin-key',
+      sandboxes: [
+        { id: 'sandbox-usd', port: 4101, currencies: 'USD' },
+        { id: 'sandbox-eur', port: 4102, currencies: 'EUR' },
+      ],
+      sandboxDatabaseUrl: 'postgres://postgres@127.0.0.1:5432/amplifi_sandbox',
     });
   });
 

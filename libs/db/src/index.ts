@@ -53,6 +53,7 @@ export {
 } from './repositories/actions';
 export { recordMovement, type MovementLine } from './repositories/transactions';
 export { listBackOffices, upsertBackOffice, type BackOfficeDefinition, type BackOfficeRow } from './repositories/back-offices';
+export { findUserAccount, insertAccountIfAbsent, listUserAccounts, type AccountRow, type NewAccount } from './repositories/accounts';
 export type * from './schema.generated';
 export { findUserProfile, lockUserProfile, updateUserProfile, type PreviousName, type StoredAddress, type UserProfile, type UserProfileChanges } from './repositories/user-profile';
 export { insertCustomerIfAbsent, insertUserIfAbsent, upsertPasswordHash, type FixedUser } from './repositories/user-upserts';

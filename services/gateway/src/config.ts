@@ -24,6 +24,15 @@ export const gatewayConfigSchema = z
     ADMIN_KEY_HASHES: adminKeyHashes.optional(),
     DATA_ENCRYPTION_KEYS: dataEncryptionKeys.optional(),
     DEMO_PASSWORD: z.string().min(8).default('demo-password-1'),
+    /** Where the demo seed finds the sandbox back-offices that `npm start` runs. */
+    DEMO_SANDBOX_USD_URL: z.url().default('http://127.0.0.1:4101'),
+    DEMO_SANDBOX_EUR_URL: z.url().default('http://127.0.0.1:4102'),
+    /** Undo windows per action type, in milliseconds (the seed shows ~2 s for a remittance, the reference 120 s for a beneficiary deletion). */
+    BACKOFFICE_TIMEOUT_MS: positiveInt.default(5_000),
+    UNDO_WINDOW_REMITTANCE_MS: z.coerce.number().int().min(0).default(2_000),
+    UNDO_WINDOW_CREDIT_CARD_PAYMENT_MS: z.coerce.number().int().min(0).default(2_000),
+    UNDO_WINDOW_ACC2ACC_MS: z.coerce.number().int().min(0).default(120_000),
+    UNDO_WINDOW_BENEFICIARY_DELETION_MS: z.coerce.number().int().min(0).default(120_000),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;

@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Db } from '@amplifi/db';
 import type { Logger } from '@amplifi/telemetry';
 import type { FieldCipher } from '@amplifi/security';
+import type { QueueRegistry } from '@amplifi/queue';
+import type { ConnectorRegistry } from '@amplifi/backoffice';
 import type { GatewayConfig } from './config';
 
 /** Everything the app needs from outside; main.ts builds it from config, tests build it from fixtures. */
@@ -11,6 +13,9 @@ export interface AppDeps {
   redis: Redis;
   logger: Logger;
   cipher: FieldCipher;
+  queues: QueueRegistry;
+  /** Every call to a back-office goes through here. */
+  connectors: ConnectorRegistry;
   /** The clock; tests move it to exercise expiry and lockouts. */
   now: () => Date;
 }

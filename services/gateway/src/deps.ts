@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
-import { createDb } from '@amplifi/db';
+import { ConnectorRegistry } from '@amplifi/backoffice';
+import { createDb, listBackOffices } from '@amplifi/db';
 import { FieldCipher } from '@amplifi/security';
+import { QueueRegistry } from '@amplifi/queue';
 import type { Logger } from '@amplifi/telemetry';
 import type { GatewayConfig } from './config';
 import type { AppDeps } from './context';
@@ -10,14 +12,20 @@ export function createDeps(config: GatewayConfig, logger: Logger): AppDeps & { c
   const db = createDb({ connectionString: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'amplifi-gateway' });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const queues = new QueueRegistry(redis, config.QUEUE_PREFIX);
+  const connectors = new ConnectorRegistry({ timeoutMs: config.BACKOFFICE_TIMEOUT_MS, load: (id) => listBackOffices(db, id).then((rows) => rows[0]) });
   return {
     config,
+    queues,
+    connectors,
     db,
     redis,
     logger,
     cipher: new FieldCipher(config.DATA_ENCRYPTION_KEYS),
     now: () => new Date(),
     async close() {
+      await queues.close();
+      await connectors.close();
       redis.disconnect();
       await db.destroy();
     },

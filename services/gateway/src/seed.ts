@@ -1,15 +1,22 @@
 import { createDb } from '@amplifi/db';
+import { FieldCipher } from '@amplifi/security';
 import { createLogger } from '@amplifi/telemetry';
 import { loadGatewayConfig } from './config';
+import { seedDemoBanking } from './demo/banking';
 import { seedDemoData } from './demo/seed';
 
-// `tsx services/gateway/src/seed.ts`: loads the demo data (see demo/seed.ts) and exits; run by `npm start`.
+// `tsx services/gateway/src/seed.ts`: loads the demo data (demo/seed.ts, demo/banking.ts) and exits; run by
+// `npm start` once the sandbox back-offices answer.
 const config = loadGatewayConfig();
 const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
 const db = createDb({ connectionString: config.DATABASE_URL, poolSize: 1, applicationName: 'amplifi-seed' });
 try {
   const { users } = await seedDemoData(db, config);
-  logger.info({ users }, 'demo data ready');
+  const accountsOpened = await seedDemoBanking(db, new FieldCipher(config.DATA_ENCRYPTION_KEYS), {
+    usd: { id: 'sandbox-usd', name: 'Sandbox USD', url: config.DEMO_SANDBOX_USD_URL },
+    eur: { id: 'sandbox-eur', name: 'Sandbox EUR', url: config.DEMO_SANDBOX_EUR_URL },
+  });
+  logger.info({ users, accountsOpened }, 'demo data ready');
 } catch (err) {
   logger.error({ err }, 'demo data not loaded');
   process.exitCode = 1;

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startEphemeralSandbox, type EphemeralSandbox } from '@amplifi/sandbox-backoffice';
 import { seedDemoData } from '@amplifi/gateway';
 import { verifyPassword } from '@amplifi/security';
 import { useTestGateway } from './harness';
@@ -64,15 +65,48 @@ describe('seedDemoData', () => {
 });
 
 describe('tsx services/gateway/src/seed.ts', () => {
-  it('loads the demo data, prints one JSON line and exits 0', async () => {
-    const { stdout } = await run(path.join(root, 'node_modules/.bin/tsx'), ['services/gateway/src/seed.ts'], {
+  const sandboxes: EphemeralSandbox[] = [];
+  beforeAll(async () => {
+    sandboxes.push(await startEphemeralSandbox({ serverUrl: inject('databaseUrl'), label: 'demo-usd', currencies: ['USD'] }));
+    sandboxes.push(await startEphemeralSandbox({ serverUrl: inject('databaseUrl'), label: 'demo-eur', currencies: ['EUR'] }));
+  });
+  afterAll(async () => {
+    await Promise.all(sandboxes.map((s) => s.stop()));
+  });
+
+  const seed = () =>
+    run(path.join(root, 'node_modules/.bin/tsx'), ['services/gateway/src/seed.ts'], {
       cwd: root,
-      env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: gw.deps.config.DATABASE_URL, LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        NODE_ENV: 'development',
+        DATABASE_URL: gw.deps.config.DATABASE_URL,
+        LOG_LEVEL: 'info',
+        DEMO_SANDBOX_USD_URL: sandboxes[0]!.url,
+        DEMO_SANDBOX_EUR_URL: sandboxes[1]!.url,
+      },
     });
+
+  it('loads the demo data with funded accounts in the sandbox, prints one JSON line and exits 0', async () => {
+    const { stdout } = await seed();
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([expect.objectContaining({ msg: 'demo data ready', users: ['demo', 'demo2'], level: 'info' })]);
     const after = await counts();
     expect(after.customers).toHaveLength(1);
     expect(after.users).toHaveLength(2);
+    const backOffices = await gw.deps.db.selectFrom('backOffices').select(['id', 'currencies']).orderBy('id').execute();
+    expect(backOffices).toEqual([
+      { id: 'sandbox-eur', currencies: ['EUR'] },
+      { id: 'sandbox-usd', currencies: ['USD'] },
+    ]);
+  });
+
+  it('opens each demo user one funded USD checking account, and loading again opens no other', async () => {
+    await seed();
+    const accounts = await gw.deps.db.selectFrom('accounts').select(['userId', 'backOfficeId', 'typeId', 'currency', 'balanceAvailable']).orderBy('userId').execute();
+    expect(accounts).toEqual([
+      { userId: 'aurdemo00000000000001', backOfficeId: 'sandbox-usd', typeId: 'checking', currency: 'USD', balanceAvailable: '5000.00' },
+      { userId: 'aurdemo00000000000002', backOfficeId: 'sandbox-usd', typeId: 'checking', currency: 'USD', balanceAvailable: '2500.00' },
+    ]);
   });
 });

@@ -1,7 +1,10 @@
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { useTestDatabase } from '@amplifi/testing';
+import { uniqueQueuePrefix, useTestDatabase } from '@amplifi/testing';
+import { QueueRegistry } from '@amplifi/queue';
+import { ConnectorRegistry } from '@amplifi/backoffice';
+import { listBackOffices } from '@amplifi/db';
 import { FieldCipher } from '@amplifi/security';
 import { createLogger } from '@amplifi/telemetry';
 import { createApp, loadGatewayConfig, type AppDeps, type GatewayConfig } from '@amplifi/gateway';
@@ -12,6 +15,8 @@ export interface TestGateway {
   deps: AppDeps;
   /** Every log line the app wrote, parsed. */
   logs: Record<string, unknown>[];
+  /** The BullMQ prefix of this file's queues (a dispatcher under test must use the same). */
+  queuePrefix: string;
   /** Moves the app's clock. */
   advance(ms: number): void;
   request(method: string, path: string, options?: { body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
@@ -47,12 +52,17 @@ export function useTestGateway(env: Record<string, string> = {}): TestGateway {
       redis,
       logger: createLogger({ service: 'gateway', level: 'info', destination: sink }),
       cipher: new FieldCipher(config.DATA_ENCRYPTION_KEYS),
+      queues: new QueueRegistry(redis, uniqueQueuePrefix('gateway')),
+      connectors: new ConnectorRegistry({ timeoutMs: 2_000, load: (id) => listBackOffices(database.db, id).then((rows) => rows[0]) }),
       now: () => new Date(Date.now() + offset),
     };
     gateway.deps = deps;
+    gateway.queuePrefix = deps.queues.prefix;
     gateway.app = createApp(deps);
   });
-  afterAll(() => {
+  afterAll(async () => {
+    await gateway.deps?.queues.close();
+    await gateway.deps?.connectors.close();
     redis?.disconnect();
   });
   gateway.advance = (ms) => {

@@ -1,0 +1,180 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { actionPayloads, destinationContext, newId, type ActionPayloads } from '@amplifi/contracts';
+import { BackOfficeError, type BackOfficeConnector, type Movement } from '@amplifi/backoffice';
+import {
+  claimForExecution,
+  completeAction,
+  failAction,
+  findAction,
+  markBeneficiaryDeleted,
+  recordMovement,
+  type Db,
+  type QueuedAction,
+} from '@amplifi/db';
+import type { FieldCipher } from '@amplifi/security';
+import type { Logger } from '@amplifi/telemetry';
+
+export interface ExecutionContext {
+  db: Db;
+  cipher: FieldCipher;
+  logger: Logger;
+  connector(backOfficeId: string): Promise<BackOfficeConnector>;
+  now(): Date;
+}
+
+export type Outcome = 'completed' | 'failed' | 'not-ours' | 'missing';
+
+/** The key the back-office deduplicates on: the same action always sends the same key (DESIGN decision 3). */
+export function idempotencyKey(action: Pick<QueuedAction, 'id'>, step = 'main'): string {
+  return `afi-action-${action.id}-${step}`;
+}
+
+/**
+ * Runs one queued action exactly once against its back-office. Postgres decides whether it is ours to run
+ * (claimForExecution); the back-office's idempotency key makes a repeat after a crash harmless; a permanent
+ * back-office refusal ends the action as failed with the back-office's reason; a retryable failure is
+ * thrown for BullMQ to retry with backoff, and the last attempt's failure ends the action as failed too.
+ */
+export async function executeAction(ctx: ExecutionContext, actionId: string, job?: Job, token?: string): Promise<Outcome> {
+  const action = await claimForExecution(ctx.db, actionId, ctx.now());
+  if (!action) return notClaimed(ctx, actionId, job, token);
+  const log = ctx.logger.child({ actionId, kind: action.kind });
+  try {
+    const result = await perform(ctx, action);
+    await completeAction(ctx.db, action.id, result, ctx.now());
+    log.info({ attempts: action.attempts }, 'action completed');
+    return 'completed';
+  } catch (error) {
+    const lastAttempt = job ? job.attemptsMade + 1 >= (job.opts.attempts ?? 1) : true;
+    if (error instanceof BackOfficeError && error.isRetryable && !lastAttempt) {
+      log.warn({ reason: error.reason, attempt: action.attempts }, 'retryable back-office failure; will retry');
+      throw error;
+    }
+    const reason = describe(error, lastAttempt);
+    await failAction(ctx.db, action.id, reason, ctx.now());
+    log.warn({ reason }, 'action failed');
+    if (!(error instanceof BackOfficeError)) log.error({ err: error }, 'action failed unexpectedly');
+    throw new UnrecoverableError(reason);
+  }
+}
+
+async function notClaimed(ctx: ExecutionContext, actionId: string, job: Job | undefined, token: string | undefined): Promise<Outcome> {
+  const current = await findAction(ctx.db, actionId);
+  if (!current) return 'missing';
+  // Still waiting (the job ran early, e.g. a clock difference): put it back until its window ends.
+  if (current.state === 'queued' && job && token) {
+    await job.moveToDelayed(current.dtsExpiry.getTime(), token);
+    throw new DelayedError();
+  }
+  return 'not-ours';
+}
+
+function describe(error: unknown, lastAttempt: boolean): string {
+  if (error instanceof BackOfficeError) {
+    return error.isRetryable && lastAttempt ? `back-office unavailable after the last attempt: ${error.reason}` : error.reason;
+  }
+  if (error instanceof UnrecoverableError) return error.message;
+  return 'internal error while executing';
+}
+
+async function perform(ctx: ExecutionContext, action: QueuedAction): Promise<Record<string, unknown>> {
+  switch (action.kind) {
+    case 'remittance':
+      return remit(ctx, action, actionPayloads.remittance.parse(action.payload));
+    case 'credit_card_payment':
+      return payCard(ctx, action, actionPayloads.credit_card_payment.parse(action.payload));
+    case 'acc2acc':
+      return transfer(ctx, action, actionPayloads.acc2acc.parse(action.payload));
+    case 'beneficiary_deletion': {
+      const { beneficiaryId } = actionPayloads.beneficiary_deletion.parse(action.payload);
+      const changed = await markBeneficiaryDeleted(ctx.db, action.userId, beneficiaryId, ctx.now());
+      return { beneficiaryId, changed };
+    }
+  }
+}
+
+async function remit(ctx: ExecutionContext, action: QueuedAction, p: ActionPayloads['remittance']) {
+  const connector = await ctx.connector(requireBackOffice(action));
+  const destination = JSON.parse(ctx.cipher.decrypt(p.destinationCiphertext, destinationContext(action.id))) as Record<string, unknown>;
+  const movement = await connector.pay(
+    { rail: p.rail, sourceAccountIdBO: p.sourceAccountIdBO, amount: p.amount, currency: p.currency, narrative: p.narrative, destination } as Parameters<BackOfficeConnector['pay']>[0],
+    idempotencyKey(action),
+  );
+  await record(ctx, connector, action, movement, [{ accountId: p.sourceAccountId, accountIdBO: p.sourceAccountIdBO, sign: -1 }], p.rail, p.beneficiaryId);
+  return result(movement);
+}
+
+async function payCard(ctx: ExecutionContext, action: QueuedAction, p: ActionPayloads['credit_card_payment']) {
+  const connector = await ctx.connector(requireBackOffice(action));
+  const movement = await connector.creditCardPayment(
+    { sourceAccountIdBO: p.sourceAccountIdBO, creditCardAccountIdBO: p.destinationAccountIdBO, amount: p.amount, currency: p.currency, narrative: p.narrative },
+    idempotencyKey(action),
+  );
+  await record(ctx, connector, action, movement, [
+    { accountId: p.sourceAccountId, accountIdBO: p.sourceAccountIdBO, sign: -1 },
+    { accountId: p.destinationAccountId, accountIdBO: p.destinationAccountIdBO, sign: 1 },
+  ], 'creditCardPayment');
+  return result(movement);
+}
+
+async function transfer(ctx: ExecutionContext, action: QueuedAction, p: ActionPayloads['acc2acc']) {
+  const backOfficeId = requireBackOffice(action);
+  // Transfers across back-offices are a saga (the multi-back-office issue); until then they are refused at the gateway.
+  if (p.destinationBackOfficeId !== backOfficeId) throw new UnrecoverableError('transfers across back-offices are not supported yet');
+  const connector = await ctx.connector(backOfficeId);
+  const movement = await connector.bookTransfer(
+    { sourceAccountIdBO: p.sourceAccountIdBO, destinationAccountIdBO: p.destinationAccountIdBO, amount: p.amount, currency: p.currency, narrative: p.narrative },
+    idempotencyKey(action),
+  );
+  await record(ctx, connector, action, movement, [
+    { accountId: p.sourceAccountId, accountIdBO: p.sourceAccountIdBO, sign: -1 },
+    { accountId: p.destinationAccountId, accountIdBO: p.destinationAccountIdBO, sign: 1 },
+  ], 'acc2acc');
+  return result(movement);
+}
+
+function requireBackOffice(action: QueuedAction): string {
+  if (!action.backOfficeId) throw new UnrecoverableError(`a ${action.kind} needs a back-office`);
+  return action.backOfficeId;
+}
+
+function result(movement: Movement) {
+  return { transactionIdBO: movement.transactionIdBO, status: movement.status, dtsCompleted: movement.dtsCompleted };
+}
+
+interface Leg {
+  accountId: string;
+  accountIdBO: string;
+  sign: 1 | -1;
+}
+
+/**
+ * Puts the movement in the cache as a line on each account it touched, with the balances the back-office now
+ * reports. A failure here does not undo the payment (it happened); the sync service refreshes the cache later.
+ */
+async function record(ctx: ExecutionContext, connector: BackOfficeConnector, action: QueuedAction, movement: Movement, legs: Leg[], txnType: string, beneficiaryId?: string) {
+  try {
+    for (const leg of legs) {
+      const balance = await connector.getBalances(leg.accountIdBO);
+      await recordMovement(ctx.db, {
+        id: newId('transaction'),
+        userId: action.userId,
+        accountId: leg.accountId,
+        backOfficeId: connector.id,
+        transactionIdBO: movement.transactionIdBO,
+        txnType,
+        amount: leg.sign < 0 ? `-${movement.amount}` : movement.amount,
+        currency: movement.currency,
+        narrative: movement.narrative,
+        state: movement.status === 'completed' ? 'confirmed' : movement.status === 'returned' ? 'declined' : 'pending',
+        queuedActionId: action.id,
+        beneficiaryId: beneficiaryId ?? null,
+        dtsValue: new Date(movement.dtsCreated),
+        dtsCompleted: movement.dtsCompleted ? new Date(movement.dtsCompleted) : null,
+        balance: { native: balance.ledger, available: balance.available },
+      });
+    }
+  } catch (error) {
+    ctx.logger.warn({ actionId: action.id, err: error instanceof Error ? error.message : String(error) }, 'could not cache the executed movement');
+  }
+}

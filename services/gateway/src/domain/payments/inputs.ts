@@ -1,0 +1,49 @@
+import { z } from '@hono/zod-openapi';
+import { findUserAccount, type AccountRow } from '@amplifi/db';
+import { ApiError } from '@amplifi/errors';
+import { isCurrencyCode, MoneyError, parseAmount, type Money } from '@amplifi/money';
+import type { AppDeps } from '../../context';
+
+/** §1.5: a JSON string or number, parsed exactly (never through a float). */
+export const AmountInput = z
+  .union([z.string().max(40), z.number()])
+  .openapi({ description: 'A decimal as a JSON string or number, > 0, with at most the currency\'s ISO 4217 minor units. 0.30000000000000004 is refused, not rounded.', example: 0.01 });
+
+export const CurrencyInput = z.string().regex(/^[A-Z]{3}$/, 'a 3-letter upper-case ISO 4217 code').openapi({ example: 'USD' });
+
+export const Narrative = z.string().trim().max(140).nullish();
+export const Extras = z.string().max(1000).nullish();
+
+export const AfiId = z.string().regex(/^[a-z0-9]{4,64}$/, 'an AFi id is lower-case letters and digits');
+
+function invalid(path: string, message: string): ApiError {
+  return new ApiError('VALIDATION_FAILED', { fields: [{ path, message }] });
+}
+
+/** The amount in its currency, exactly; a 400 naming `amount` or `currency` otherwise. */
+export function parseMoney(amount: string | number, currency: string): Money {
+  if (!isCurrencyCode(currency)) throw invalid('currency', `${currency} is not an ISO 4217 currency`);
+  try {
+    return parseAmount(amount, currency);
+  } catch (error) {
+    if (error instanceof MoneyError) throw invalid('amount', error.message);
+    throw error;
+  }
+}
+
+/**
+ * One of the user's own accounts that can move money in `currency`. Another user's account is simply not
+ * found (404), so ids cannot be probed.
+ */
+export async function usableAccount(deps: AppDeps, userId: string, accountId: string, currency: string, field: string): Promise<AccountRow> {
+  const account = await findUserAccount(deps.db, userId, accountId);
+  if (!account) throw new ApiError('NOT_FOUND', { params: { resource: 'Account' } });
+  if (account.status !== 'active' || account.isClosed) throw invalid(field, 'the account is not active');
+  if (account.currency !== currency) throw invalid('currency', `the account holds ${account.currency}, not ${currency}`);
+  return account;
+}
+
+/** The narrative a back-office line carries: the debit side's text, else the credit side's. */
+export function narrativeOf(body: { narrative?: string | null; narrativeDebit?: string | null; narrativeCredit?: string | null }): string | undefined {
+  return body.narrativeDebit || body.narrative || body.narrativeCredit || undefined;
+}

@@ -1,0 +1,107 @@
+import { actionPayloads, destinationContext } from '@amplifi/contracts';
+import { findUserActionByClientKey, listBackOffices, type QueuedAction } from '@amplifi/db';
+import { ApiError } from '@amplifi/errors';
+import type { AppDeps } from '../../context';
+import { payableBeneficiary } from '../beneficiaries';
+import { queueAction, requestHash } from '../actions/queue-action';
+import { ttlSeconds, undoView } from '../actions/undo-view';
+import { narrativeOf, parseMoney, usableAccount } from './inputs';
+
+export interface RemittanceRequest {
+  sourceAFiAccountId: string;
+  AFiBeneficiaryId: string;
+  amount: string | number;
+  currency: string;
+  txnType?: string | null;
+  narrativeDebit?: string | null;
+  narrativeCredit?: string | null;
+  extrasDebit?: string | null;
+  extrasCredit?: string | null;
+}
+
+/**
+ * Queues a payment to a beneficiary, undoable until its window ends. The client's AFiRemittanceId is the
+ * idempotency key: the same request again answers as the first time (same undo id); another request → 409.
+ * The destination (with its sensitive number) is captured now, encrypted in the action, as a payment order is.
+ */
+export async function queueRemittance(deps: AppDeps, userId: string, remittanceId: string, request: RemittanceRequest) {
+  const money = parseMoney(request.amount, request.currency);
+  const asked = { ...request, amount: money.amount };
+  // A repeat of an accepted remittance answers as the first time, whatever changed since (e.g. its window ended).
+  const existing = await findUserActionByClientKey(deps.db, userId, 'remittance', remittanceId);
+  if (existing) {
+    if (existing.requestHash !== requestHash(asked)) throw idConflict(remittanceId);
+    return answer(existing, deps.now());
+  }
+  const source = await usableAccount(deps, userId, request.sourceAFiAccountId, money.currency, 'sourceAFiAccountId');
+  const beneficiary = await payableBeneficiary(deps, userId, request.AFiBeneficiaryId);
+  if (request.txnType && request.txnType !== beneficiary.txnType) {
+    throw new ApiError('VALIDATION_FAILED', { fields: [{ path: 'txnType', message: `the beneficiary is paid by ${beneficiary.txnType}` }] });
+  }
+  await requireRail(deps, source.backOfficeId, beneficiary.txnType);
+  const { action } = await queueAction(deps, {
+    userId,
+    kind: 'remittance',
+    clientKey: remittanceId,
+    request: asked,
+    backOfficeId: source.backOfficeId,
+    windowMs: deps.config.UNDO_WINDOW_REMITTANCE_MS,
+    payload: (actionId) =>
+      actionPayloads.remittance.parse({
+        rail: beneficiary.txnType,
+        sourceAccountId: source.id,
+        sourceAccountIdBO: source.accountIdBo,
+        beneficiaryId: beneficiary.id,
+        amount: money.amount,
+        currency: money.currency,
+        narrative: narrativeOf(request),
+        destinationCiphertext: deps.cipher.encrypt(JSON.stringify(beneficiary.destination), destinationContext(actionId)),
+      }),
+  });
+  return answer(action, deps.now());
+}
+
+function answer(action: QueuedAction, now: Date) {
+  return { success: true as const, text: 'Queued the payment', TTLsec: ttlSeconds(action, now), undo: undoView(action, now) };
+}
+
+function idConflict(remittanceId: string): ApiError {
+  return new ApiError('CONFLICT', { params: { reason: `the AFiRemittanceId ${remittanceId} was already used for a different request` } });
+}
+
+/** A back-office that cannot pay over the beneficiary's rail gets a clear 400, not a failure later. */
+async function requireRail(deps: AppDeps, backOfficeId: string, rail: string): Promise<void> {
+  const [backOffice] = await listBackOffices(deps.db, backOfficeId);
+  if (!backOffice?.capabilities.includes(rail)) {
+    throw new ApiError('VALIDATION_FAILED', {
+      fields: [{ path: 'AFiBeneficiaryId', message: `the source account's back-office cannot pay over ${rail}` }],
+    });
+  }
+}
+
+export async function remittanceStatus(deps: AppDeps, userId: string, remittanceId: string) {
+  const action = await findUserActionByClientKey(deps.db, userId, 'remittance', remittanceId);
+  if (!action) throw new ApiError('NOT_FOUND', { params: { resource: 'Remittance' } });
+  const payload = actionPayloads.remittance.parse(action.payload);
+  const now = deps.now();
+  return {
+    success: true as const,
+    remittance: {
+      AFiRemittanceId: remittanceId,
+      state: action.state,
+      failureReason: action.failureReason,
+      reference: typeof action.result?.transactionIdBO === 'string' ? action.result.transactionIdBO : null,
+      backOfficeId: action.backOfficeId,
+      sourceAFiAccountId: payload.sourceAccountId,
+      AFiBeneficiaryId: payload.beneficiaryId,
+      txnType: payload.rail,
+      amount: Number(payload.amount),
+      currency: payload.currency,
+      narrative: payload.narrative ?? null,
+      dtsQueued: action.dtsQueued.toISOString(),
+      dtsStarted: action.dtsStarted?.toISOString() ?? null,
+      dtsFinished: action.dtsFinished?.toISOString() ?? null,
+      undo: undoView(action, now),
+    },
+  };
+}

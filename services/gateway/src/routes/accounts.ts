@@ -1,0 +1,48 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { findUserAccount, listUserAccounts } from '@amplifi/db';
+import { ApiError } from '@amplifi/errors';
+import { AccountSchema, accountView } from '../domain/accounts/account-view';
+import { requireUser } from '../middleware/auth';
+import { errorResponses, jsonResponse, userSecurity, type App } from '../openapi';
+
+export const AccountIdParam = z.object({
+  AFiAccountId: z.string().regex(/^[a-z0-9]{4,64}$/, 'an AFi id is lower-case letters and digits').openapi({ param: { name: 'AFiAccountId', in: 'path' } }),
+});
+
+const listAccounts = createRoute({
+  method: 'get',
+  path: '/accounts',
+  tags: ['accounts'],
+  summary: "The current user's accounts, with balances",
+  security: userSecurity,
+  middleware: [requireUser] as const,
+  responses: { 200: jsonResponse(z.object({ success: z.literal(true), accounts: z.array(AccountSchema) }), 'Accounts'), ...errorResponses(401) },
+});
+
+const getAccount = createRoute({
+  method: 'get',
+  path: '/accounts/{AFiAccountId}',
+  tags: ['accounts'],
+  summary: 'One account of the current user',
+  security: userSecurity,
+  middleware: [requireUser] as const,
+  request: { params: AccountIdParam },
+  responses: {
+    200: jsonResponse(z.object({ success: z.literal(true), account: AccountSchema, userId: z.string() }), 'The account'),
+    ...errorResponses(401, 404),
+  },
+});
+
+export function registerAccountRoutes(app: App): void {
+  app.openapi(listAccounts, async (c) => {
+    const rows = await listUserAccounts(c.get('deps').db, c.get('user').id);
+    return c.json({ success: true as const, accounts: rows.map(accountView) }, 200);
+  });
+
+  app.openapi(getAccount, async (c) => {
+    const user = c.get('user');
+    const row = await findUserAccount(c.get('deps').db, user.id, c.req.valid('param').AFiAccountId);
+    if (!row) throw new ApiError('NOT_FOUND', { params: { resource: 'Account' } });
+    return c.json({ success: true as const, account: accountView(row), userId: user.id }, 200);
+  });
+}
