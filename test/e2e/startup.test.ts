@@ -1,31 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { databaseUrl, dropDatabase, waitFor } from '@amplifi/testing';
+import { databaseUrl, dropDatabase, freePort, processGroupAlive, waitFor } from '@amplifi/testing';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
-
-/** True while any process of the group led by `pid` exists. */
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * `npm start` for real: the same entry (`tsx infra/stack/src/start.ts`) on a free port with a database of
@@ -85,7 +64,7 @@ describe('npm start', () => {
 
   afterAll(async () => {
     // Only after a failure is anything still running here.
-    for (const pid of [stack?.pid, ...Object.values(servicePids())]) if (pid && groupAlive(pid)) process.kill(-pid, 'SIGKILL');
+    for (const pid of [stack?.pid, ...Object.values(servicePids())]) if (pid && processGroupAlive(pid)) process.kill(-pid, 'SIGKILL');
     await dropDatabase(server, database);
     await dropDatabase(server, sandboxDatabase);
   });
@@ -135,6 +114,6 @@ describe('npm start', () => {
     process.kill(-(stack.pid ?? 0), 'SIGINT');
     expect(await exitCode).toBe(0);
     expect(output).toContain('all processes stopped');
-    expect(pids.filter(groupAlive)).toEqual([]);
+    expect(pids.filter(processGroupAlive)).toEqual([]);
   }, 30_000);
 });

@@ -56,6 +56,29 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+function groupExists(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves once nothing of the group led by `pid` is left: a child's helpers (tsx's esbuild service) outlive
+ * it by a moment after the SIGKILL, and "stopped" should mean nothing of ours still runs.
+ */
+async function groupGone(pid: number | undefined, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (groupExists(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
 /**
  * Runs long-lived processes side by side and never restarts one: a process that exits on its own is a
  * failure, so the others are stopped and the result is non-zero. Children get their own process groups,
@@ -207,6 +230,9 @@ export class Supervisor {
     }, this.stopTimeoutMs);
     const exits = await Promise.all([...this.running.values()].map((r) => r.exited));
     clearTimeout(timer);
+    const lingering = [];
+    for (const r of this.running.values()) if (!(await groupGone(r.process.pid, 5_000))) lingering.push(r.spec.name);
+    if (lingering.length) this.log(`processes of ${lingering.join(', ')} are still running after their leader exited`);
     process.off('exit', this.killOnExit);
     this.notifyReadyWaiters();
     const unclean = exits.some((e) => e.code !== 0);

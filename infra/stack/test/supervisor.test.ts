@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '@amplifi/testing';
+import { processGroupAlive, waitFor } from '@amplifi/testing';
 import { createLinePrinter } from '../src/line-printer';
 import { repoRoot, typescriptCommand } from '../src/paths';
 import { Supervisor, type ChildSpec } from '../src/supervisor';
@@ -24,17 +24,6 @@ function capture(names: string[]): { print: ReturnType<typeof createLinePrinter>
     },
   });
   return { print: createLinePrinter({ names: ['stack', ...names], stream, color: false }), lines: () => text.split('\n') };
-}
-
-/** True while any process of the group led by `pid` exists. */
-function groupAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('Supervisor', () => {
@@ -62,7 +51,7 @@ describe('Supervisor', () => {
     expect(result).toEqual({ exitCode: 1, reason: 'crasher exited unexpectedly (code 3)' });
     expect(out.lines()).toContain('stack   | crasher exited unexpectedly (code 3); stopping the others');
     expect(out.lines()).toContain('steady  | stopping');
-    expect(groupAlive(pids.steady)).toBe(false);
+    expect(processGroupAlive(pids.steady)).toBe(false);
   });
 
   it('kills a process that ignores SIGTERM once the stop timeout passes, and reports it', async () => {
@@ -73,7 +62,7 @@ describe('Supervisor', () => {
     const result = await supervisor.stop();
     expect(result.exitCode).toBe(1);
     expect(out.lines()).toContain('stack    | stubborn did not exit within 300 ms; killing it');
-    expect(groupAlive(supervisor.pids().stubborn)).toBe(false);
+    expect(processGroupAlive(supervisor.pids().stubborn)).toBe(false);
   });
 
   it('fails waiting for ready with the names of the processes that never said so', async () => {
@@ -107,6 +96,6 @@ describe('Supervisor', () => {
     expect(await exited).toBe(0);
     expect(output).toContain(`stopping one, two (received ${signal})`);
     expect(output).toContain('all processes stopped');
-    expect(pids.filter(groupAlive)).toEqual([]);
+    expect(pids.filter(processGroupAlive)).toEqual([]);
   });
 });

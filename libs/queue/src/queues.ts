@@ -67,6 +67,11 @@ export class QueueRegistry {
     });
   }
 
+  /** BullMQ's state of a job: waiting, delayed, active, completed, failed, … or unknown when there is none. */
+  async jobState(queueName: string, jobId: string): Promise<string> {
+    return this.queue(queueName).getJobState(jobId);
+  }
+
   async hasJob(queueName: string, jobId: string): Promise<boolean> {
     return (await this.queue(queueName).getJob(jobId)) !== undefined;
   }

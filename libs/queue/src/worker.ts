@@ -11,6 +11,11 @@ export interface WorkerOptions {
   concurrency: number;
   /** The jobs this worker serves; each must have exactly one processor. */
   serves: JobName[];
+  /**
+   * How long a running job stays locked without its worker renewing the lock (renewed every half of it).
+   * A worker that dies (kill -9) holds its jobs this long before another worker takes them over.
+   */
+  lockDurationMs?: number;
 }
 
 /**
@@ -38,6 +43,11 @@ export function createWorker(queueName: string, processors: Processors, options:
       prefix: options.prefix,
       concurrency: options.concurrency,
       autorun: false,
+      lockDuration: options.lockDurationMs ?? 10_000,
+      // Look for jobs of dead workers often, and take them over however often workers die: the state in
+      // Postgres and the back-office's idempotency key make a repeat harmless, so a job is never failed for it.
+      stalledInterval: Math.max(1_000, Math.floor((options.lockDurationMs ?? 10_000) / 2)),
+      maxStalledCount: 1_000,
     },
   );
 }

@@ -24,6 +24,8 @@ export interface MoneyWorld {
   newUser(name: string, funding?: string): Promise<WorldUser>;
   /** Everything the sandbox executed, oldest first. */
   operations(): Promise<Operation[]>;
+  /** The sandbox's fault injection (`none`, `down`, `slow`, `error`). */
+  setFaults(faults: { mode: 'none' | 'down' | 'slow' | 'error'; latencyMs?: number; errorRate?: number }): Promise<void>;
   /** A dispatcher in this process, on this file's database and queues; stopped after the file. */
   startDispatcher(): Promise<Dispatcher>;
 }
@@ -74,6 +76,10 @@ export function useMoneyWorld(env: Record<string, string> = {}): MoneyWorld {
   world.operations = async () => {
     const res = await fetch(`${world.sandbox.url}/operations`);
     return ((await res.json()) as { operations: Operation[] }).operations;
+  };
+  world.setFaults = async (faults) => {
+    const res = await fetch(`${world.sandbox.url}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+    if (!res.ok) throw new Error(`POST /faults answered ${res.status}`);
   };
   world.startDispatcher = async () => {
     const config = loadDispatcherConfig({
