@@ -84,10 +84,10 @@ describe('payableBeneficiary', () => {
     await expect(payableBeneficiary(gw.deps, u.id, id)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ message: 'the beneficiary is not active' }] });
   });
 
-  it('refuses a PayPal phone number, which the back-office contract does not take yet', async () => {
+  it('pays a PayPal account named by its phone number', async () => {
     const u = await newUser();
     const id = (await u.call('PUT', '/beneficiaries', { txnType: 'paypal', paypalId: '+14155552671' })).body.beneficiary.AFiBeneficiaryId as string;
-    await expect(payableBeneficiary(gw.deps, u.id, id)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(payableBeneficiary(gw.deps, u.id, id)).resolves.toMatchObject({ txnType: 'paypal', destination: { paypalId: '+14155552671' } });
   });
 });
 

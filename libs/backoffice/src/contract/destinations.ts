@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { luhnValid } from '@amplifi/money';
 
 /** The payment rails of the reference's txnType catalogue (§2.6). */
 export const rails = ['USA', 'USA_wire', 'international', 'paypal', 'tocard', 'cheque'] as const;
@@ -22,10 +23,11 @@ export const internationalDestination = z.object({
   destinationName: name.optional(),
 });
 
-export const paypalDestination = z.object({ paypalId: z.email() });
+/** A PayPal account is named by its e-mail or its phone number (E.164). */
+export const paypalDestination = z.object({ paypalId: z.union([z.email(), z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an e-mail or an E.164 phone number')]) });
 
 export const cardDestination = z.object({
-  destinationPAN: z.string().regex(/^\d{12,19}$/, 'must be 12 to 19 digits').refine(luhnHolds, 'card number check digit does not match'),
+  destinationPAN: z.string().regex(/^\d{12,19}$/, 'must be 12 to 19 digits').refine(luhnValid, 'card number check digit does not match'),
   expiryYYYYMM: z.string().regex(/^\d{4}(0[1-9]|1[0-2])$/, 'must be YYYYMM').refine(notExpired, 'the card has expired'),
   destinationFirstName: name,
   destinationLastName: name,
@@ -69,16 +71,6 @@ export function maskDestination(destination: Record<string, unknown>): Record<st
     if (typeof value === 'string') masked[field] = `**${value.slice(-4)}`;
   }
   return masked;
-}
-
-function luhnHolds(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return sum % 10 === 0;
 }
 
 // ISO 13616: move the first four characters to the end, letters to 10..35, the number mod 97 must be 1.
