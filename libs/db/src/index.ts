@@ -51,7 +51,7 @@ export {
   type NewAction,
   type QueuedAction,
 } from './repositories/actions';
-export { recordMovement, type MovementLine } from './repositories/transactions';
+export { latestAccountTransactions, recordMovement, type MovementLine, type TransactionRow } from './repositories/transactions';
 export { listBackOffices, upsertBackOffice, type BackOfficeDefinition, type BackOfficeRow } from './repositories/back-offices';
 export { findUserAccount, insertAccountIfAbsent, listUserAccounts, type AccountRow, type NewAccount } from './repositories/accounts';
 export type * from './schema.generated';

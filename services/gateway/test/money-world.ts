@@ -9,6 +9,7 @@ import { useTestGateway, type TestGateway } from './harness';
 import { issueTestToken } from './sessions';
 
 export interface WorldUser {
+  name: string;
   userId: string;
   token: string;
   account: AccountRow;
@@ -71,7 +72,7 @@ export function useMoneyWorld(env: Record<string, string> = {}): MoneyWorld {
       isMain: true,
     });
     const token = await issueTestToken(db, userId, gw.deps.now());
-    return { userId, token, account, headers: { token } };
+    return { name, userId, token, account, headers: { token } };
   };
   world.operations = async () => {
     const res = await fetch(`${world.sandbox.url}/operations`);

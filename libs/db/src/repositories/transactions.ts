@@ -49,3 +49,24 @@ export async function recordMovement(db: Db, line: MovementLine): Promise<void> 
     }
   });
 }
+
+/**
+ * The account's most recent lines: the smaller of the last `limit` and those since `since`, newest first.
+ * Scoped by the user in the query, so another user's account yields nothing.
+ */
+export async function latestAccountTransactions(db: Db, userId: string, accountId: string, since: Date, limit: number) {
+  return db
+    .selectFrom('transactions')
+    .innerJoin('accounts', 'accounts.id', 'transactions.accountId')
+    .selectAll('transactions')
+    .select('accounts.accountIdBo')
+    .where('transactions.userId', '=', userId)
+    .where('transactions.accountId', '=', accountId)
+    .where('transactions.dtsValue', '>=', since)
+    .orderBy('transactions.dtsValue', 'desc')
+    .orderBy('transactions.id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+export type TransactionRow = Awaited<ReturnType<typeof latestAccountTransactions>>[number];

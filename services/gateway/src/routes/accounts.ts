@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { findUserAccount, listUserAccounts } from '@amplifi/db';
+import { findUserAccount, latestAccountTransactions, listUserAccounts } from '@amplifi/db';
 import { ApiError } from '@amplifi/errors';
 import { AccountSchema, accountView } from '../domain/accounts/account-view';
+import { TransactionSchema, transactionView } from '../domain/accounts/transaction-view';
 import { requireUser } from '../middleware/auth';
 import { errorResponses, jsonResponse, userSecurity, type App } from '../openapi';
 
@@ -33,6 +34,17 @@ const getAccount = createRoute({
   },
 });
 
+const latestTransactions = createRoute({
+  method: 'get',
+  path: '/accounts/{AFiAccountId}/transactions/latest',
+  tags: ['accounts'],
+  summary: "Recent history: the smaller of the last 30 transactions and all in the last 12 months (a bare array, as documented)",
+  security: userSecurity,
+  middleware: [requireUser] as const,
+  request: { params: AccountIdParam },
+  responses: { 200: jsonResponse(z.array(TransactionSchema), 'Newest first'), ...errorResponses(401, 404) },
+});
+
 export function registerAccountRoutes(app: App): void {
   app.openapi(listAccounts, async (c) => {
     const rows = await listUserAccounts(c.get('deps').db, c.get('user').id);
@@ -44,5 +56,16 @@ export function registerAccountRoutes(app: App): void {
     const row = await findUserAccount(c.get('deps').db, user.id, c.req.valid('param').AFiAccountId);
     if (!row) throw new ApiError('NOT_FOUND', { params: { resource: 'Account' } });
     return c.json({ success: true as const, account: accountView(row), userId: user.id }, 200);
+  });
+
+  app.openapi(latestTransactions, async (c) => {
+    const { db, now } = c.get('deps');
+    const userId = c.get('user').id;
+    const { AFiAccountId } = c.req.valid('param');
+    if (!(await findUserAccount(db, userId, AFiAccountId))) throw new ApiError('NOT_FOUND', { params: { resource: 'Account' } });
+    const yearAgo = now();
+    yearAgo.setUTCFullYear(yearAgo.getUTCFullYear() - 1);
+    const rows = await latestAccountTransactions(db, userId, AFiAccountId, yearAgo, 30);
+    return c.json(rows.map(transactionView), 200);
   });
 }

@@ -1,0 +1,72 @@
+import { z } from '@hono/zod-openapi';
+import type { TransactionRow } from '@amplifi/db';
+import { Exact } from '@amplifi/money';
+
+/**
+ * §2.2. `stateId` and the `transactionState` vocabulary are not in the public docs; ours: 200 `pending`,
+ * 400 `confirmed` (the one pair the docs show), 500 `declined`.
+ */
+const stateIds = { pending: 200, confirmed: 400, declined: 500 } as const;
+
+export const TransactionSchema = z
+  .object({
+    AFiUserId: z.string(),
+    transactionId: z.string(),
+    AFiAccountId: z.string(),
+    AFiCardId: z.string().nullable(),
+    accountIdBO: z.string(),
+    transactionIdBO: z.string(),
+    backOfficeId: z.string(),
+    txnType: z.string(),
+    typeName: z.string().nullable(),
+    amount: z.number().openapi({ description: 'Signed: negative for a debit.' }),
+    debit: z.number(),
+    credit: z.number(),
+    currency: z.string(),
+    narrative: z.string(),
+    stateId: z.number().int(),
+    transactionState: z.enum(['pending', 'confirmed', 'declined']),
+    isPending: z.boolean(),
+    isComplete: z.boolean(),
+    isDeclined: z.boolean(),
+    AFiBeneficiaryId: z.string().nullable(),
+    reference: z.string().nullable(),
+    labels: z.array(z.string()),
+    comment: z.string().nullable(),
+    dtsValue: z.string(),
+    dtsRecorded: z.string(),
+    dtsCompleted: z.string().nullable(),
+  })
+  .openapi('Transaction');
+
+export function transactionView(row: TransactionRow) {
+  const amount = new Exact(row.amount);
+  return {
+    AFiUserId: row.userId,
+    transactionId: row.id,
+    AFiAccountId: row.accountId,
+    AFiCardId: null,
+    accountIdBO: row.accountIdBo,
+    transactionIdBO: row.transactionIdBo,
+    backOfficeId: row.backOfficeId,
+    txnType: row.txnType,
+    typeName: null,
+    amount: amount.toNumber(),
+    debit: amount.isNegative() ? amount.abs().toNumber() : 0,
+    credit: amount.isNegative() ? 0 : amount.toNumber(),
+    currency: row.currency,
+    narrative: row.narrative,
+    stateId: stateIds[row.state],
+    transactionState: row.state,
+    isPending: row.state === 'pending',
+    isComplete: row.state === 'confirmed',
+    isDeclined: row.state === 'declined',
+    AFiBeneficiaryId: row.beneficiaryId,
+    reference: row.reference ?? row.transactionIdBo,
+    labels: row.labels,
+    comment: row.comment,
+    dtsValue: row.dtsValue.toISOString(),
+    dtsRecorded: row.dtsRecorded.toISOString(),
+    dtsCompleted: row.dtsCompleted?.toISOString() ?? null,
+  };
+}
