@@ -13,15 +13,21 @@ export interface DbOptions {
   connectionString: string;
   poolSize?: number;
   applicationName?: string;
+  /** Told when an idle pooled connection dies (Postgres restarted, a connection was terminated). */
+  onIdleError?: (error: Error) => void;
 }
 
 export function createPool(options: DbOptions): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.poolSize ?? 10,
     application_name: options.applicationName ?? 'amplifi',
     connectionTimeoutMillis: 10_000,
   });
+  // Without a listener, an idle connection that dies (a Postgres restart) crashes the process. The pool has
+  // already dropped that connection; the next query opens a new one.
+  pool.on('error', (error) => options.onIdleError?.(error));
+  return pool;
 }
 
 /** Kysely over pg; snake_case columns appear as camelCase properties. */

@@ -20,7 +20,12 @@ export interface Dispatcher {
 
 /** Executes queued actions when their undo window ends: one worker per back-office queue, plus `local`. */
 export function createDispatcher(config: DispatcherConfig, logger: Logger, now: () => Date = () => new Date()): Dispatcher {
-  const db = createDb({ connectionString: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'amplifi-dispatcher' });
+  const db = createDb({
+    connectionString: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: 'amplifi-dispatcher',
+    onIdleError: (err) => logger.warn({ err: err.message }, 'an idle database connection failed'),
+  });
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = new QueueRegistry(redis, config.QUEUE_PREFIX);

@@ -9,7 +9,12 @@ import type { AppDeps } from './context';
 
 /** Opens the connections a gateway process needs, and closes them again. */
 export function createDeps(config: GatewayConfig, logger: Logger): AppDeps & { close(): Promise<void> } {
-  const db = createDb({ connectionString: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'amplifi-gateway' });
+  const db = createDb({
+    connectionString: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: 'amplifi-gateway',
+    onIdleError: (err) => logger.warn({ err: err.message }, 'an idle database connection failed'),
+  });
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = new QueueRegistry(redis, config.QUEUE_PREFIX);

@@ -16,7 +16,12 @@ export interface SyncService {
  * Nothing runs until `start()`.
  */
 export function createSyncService(config: SyncConfig, logger: Logger): SyncService {
-  const db = createDb({ connectionString: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'amplifi-sync' });
+  const db = createDb({
+    connectionString: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: 'amplifi-sync',
+    onIdleError: (err) => logger.warn({ err: err.message }, 'an idle database connection failed'),
+  });
   // Shared with BullMQ workers, whose blocking commands must not hit a per-request retry limit.
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: null });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));

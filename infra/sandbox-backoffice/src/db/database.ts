@@ -30,6 +30,9 @@ export function createSandboxDb(connectionString: string, schema: string, poolSi
     options: `-c search_path=${schema}`,
     types,
   });
+  // An idle connection that dies (Postgres restarted, the test database dropped) must not crash the process;
+  // the pool has already dropped it.
+  pool.on('error', () => undefined);
   return new Kysely<SandboxDatabase>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
 }
 
