@@ -34,6 +34,7 @@ export function idempotencyKey(action: Pick<QueuedAction, 'id'>, step = 'main'):
  * (claimForExecution); the back-office's idempotency key makes a repeat after a crash harmless; a permanent
  * back-office refusal ends the action as failed with the back-office's reason; a retryable failure is
  * thrown for BullMQ to retry with backoff, and the last attempt's failure ends the action as failed too.
+ * Any other error is retried and never marks the action failed: it may have come after the money moved.
  */
 export async function executeAction(ctx: ExecutionContext, actionId: string, job?: Job, token?: string): Promise<Outcome> {
   const action = await claimForExecution(ctx.db, actionId, ctx.now());
@@ -50,11 +51,17 @@ export async function executeAction(ctx: ExecutionContext, actionId: string, job
       log.warn({ reason: error.reason, attempt: action.attempts }, 'retryable back-office failure; will retry');
       throw error;
     }
-    const reason = describe(error, lastAttempt);
-    await failAction(ctx.db, action.id, reason, ctx.now());
-    log.warn({ reason }, 'action failed');
-    if (!(error instanceof BackOfficeError)) log.error({ err: error }, 'action failed unexpectedly');
-    throw new UnrecoverableError(reason);
+    if (error instanceof BackOfficeError || error instanceof UnrecoverableError) {
+      const reason = describe(error, lastAttempt);
+      await failAction(ctx.db, action.id, reason, ctx.now());
+      log.warn({ reason }, 'action failed');
+      throw new UnrecoverableError(reason);
+    }
+    // Anything else (our database, a bug) may have come after the back-office moved the money: never call
+    // that action failed. It stays executing and is retried (by BullMQ, then by the relay); the back-office's
+    // idempotency key turns the repeat into a replay of the first answer.
+    log.error({ err: error }, 'action interrupted after it started; it will be retried');
+    throw error;
   }
 }
 
@@ -69,24 +76,30 @@ async function notClaimed(ctx: ExecutionContext, actionId: string, job: Job | un
   return 'not-ours';
 }
 
-function describe(error: unknown, lastAttempt: boolean): string {
+function describe(error: BackOfficeError | UnrecoverableError, lastAttempt: boolean): string {
   if (error instanceof BackOfficeError) {
     return error.isRetryable && lastAttempt ? `back-office unavailable after the last attempt: ${error.reason}` : error.reason;
   }
-  if (error instanceof UnrecoverableError) return error.message;
-  return 'internal error while executing';
+  return error.message;
+}
+
+/** A payload that does not parse is refused before any back-office call, so failing the action is safe. */
+function payloadOf<K extends keyof typeof actionPayloads>(kind: K, action: QueuedAction): ActionPayloads[K] {
+  const parsed = actionPayloads[kind].safeParse(action.payload);
+  if (!parsed.success) throw new UnrecoverableError(`the stored ${kind} is not valid: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data as ActionPayloads[K];
 }
 
 async function perform(ctx: ExecutionContext, action: QueuedAction): Promise<Record<string, unknown>> {
   switch (action.kind) {
     case 'remittance':
-      return remit(ctx, action, actionPayloads.remittance.parse(action.payload));
+      return remit(ctx, action, payloadOf('remittance', action));
     case 'credit_card_payment':
-      return payCard(ctx, action, actionPayloads.credit_card_payment.parse(action.payload));
+      return payCard(ctx, action, payloadOf('credit_card_payment', action));
     case 'acc2acc':
-      return transfer(ctx, action, actionPayloads.acc2acc.parse(action.payload));
+      return transfer(ctx, action, payloadOf('acc2acc', action));
     case 'beneficiary_deletion': {
-      const { beneficiaryId } = actionPayloads.beneficiary_deletion.parse(action.payload);
+      const { beneficiaryId } = payloadOf('beneficiary_deletion', action);
       const changed = await markBeneficiaryDeleted(ctx.db, action.userId, beneficiaryId, ctx.now());
       return { beneficiaryId, changed };
     }
@@ -94,7 +107,7 @@ async function perform(ctx: ExecutionContext, action: QueuedAction): Promise<Rec
 }
 
 async function remit(ctx: ExecutionContext, action: QueuedAction, p: ActionPayloads['remittance']) {
-  const connector = await ctx.connector(requireBackOffice(action));
+  const connector = await connectorOf(ctx, action);
   const destination = JSON.parse(ctx.cipher.decrypt(p.destinationCiphertext, destinationContext(action.id))) as Record<string, unknown>;
   const movement = await connector.pay(
     { rail: p.rail, sourceAccountIdBO: p.sourceAccountIdBO, amount: p.amount, currency: p.currency, narrative: p.narrative, destination } as Parameters<BackOfficeConnector['pay']>[0],
@@ -105,7 +118,7 @@ async function remit(ctx: ExecutionContext, action: QueuedAction, p: ActionPaylo
 }
 
 async function payCard(ctx: ExecutionContext, action: QueuedAction, p: ActionPayloads['credit_card_payment']) {
-  const connector = await ctx.connector(requireBackOffice(action));
+  const connector = await connectorOf(ctx, action);
   const movement = await connector.creditCardPayment(
     { sourceAccountIdBO: p.sourceAccountIdBO, creditCardAccountIdBO: p.destinationAccountIdBO, amount: p.amount, currency: p.currency, narrative: p.narrative },
     idempotencyKey(action),
@@ -121,7 +134,7 @@ async function transfer(ctx: ExecutionContext, action: QueuedAction, p: ActionPa
   const backOfficeId = requireBackOffice(action);
   // Transfers across back-offices are a saga (the multi-back-office issue); until then they are refused at the gateway.
   if (p.destinationBackOfficeId !== backOfficeId) throw new UnrecoverableError('transfers across back-offices are not supported yet');
-  const connector = await ctx.connector(backOfficeId);
+  const connector = await connectorOf(ctx, action, backOfficeId);
   const movement = await connector.bookTransfer(
     { sourceAccountIdBO: p.sourceAccountIdBO, destinationAccountIdBO: p.destinationAccountIdBO, amount: p.amount, currency: p.currency, narrative: p.narrative },
     idempotencyKey(action),
@@ -136,6 +149,15 @@ async function transfer(ctx: ExecutionContext, action: QueuedAction, p: ActionPa
 function requireBackOffice(action: QueuedAction): string {
   if (!action.backOfficeId) throw new UnrecoverableError(`a ${action.kind} needs a back-office`);
   return action.backOfficeId;
+}
+
+/** The action's connector; a back-office that is not configured refuses the action before any call. */
+async function connectorOf(ctx: ExecutionContext, action: QueuedAction, backOfficeId = requireBackOffice(action)): Promise<BackOfficeConnector> {
+  try {
+    return await ctx.connector(backOfficeId);
+  } catch (error) {
+    throw new UnrecoverableError(`back-office ${backOfficeId} is not available: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function result(movement: Movement) {
