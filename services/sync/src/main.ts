@@ -1,33 +1,9 @@
-import { createLogger, startTelemetry } from '@amplifi/telemetry';
+import { runService } from '@amplifi/telemetry';
 import { loadSyncConfig } from './config';
 
-// Telemetry starts before the modules it instruments (pg, ioredis) are imported.
-const config = loadSyncConfig();
-const telemetry = startTelemetry({ service: config.OTEL_SERVICE_NAME ?? 'amplifi-sync', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-const logger = createLogger({ service: 'sync', level: config.LOG_LEVEL });
-
-const { createSyncService } = await import('./sync-service');
-const sync = createSyncService(config, logger);
-
-let stopping = false;
-async function stop(reason: string, exitCode: number): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ reason }, 'stopping');
-  await sync.stop().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
-  await telemetry.shutdown().catch(() => undefined);
-  logger.info('stopped');
-  logger.flush();
-  process.exit(exitCode);
-}
-// Handlers before "ready": the supervisor may signal as soon as it reads that line.
-process.on('SIGTERM', () => void stop('SIGTERM', 0));
-process.on('SIGINT', () => void stop('SIGINT', 0));
-
-try {
-  await sync.start();
-  logger.info({ exportingTraces: telemetry.isExporting }, 'ready');
-} catch (err) {
-  logger.fatal({ err }, 'could not start');
-  await stop('start failed', 1);
-}
+// The sync module (pg, ioredis) is imported only once telemetry has started.
+await runService({
+  name: 'sync',
+  config: loadSyncConfig(),
+  create: async (config, logger) => (await import('./sync-service')).createSyncService(config, logger),
+});
