@@ -1,17 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import countries from 'i18n-iso-countries';
+import { isPostalCode, isUsState, normalizeZip, resolveCountry } from '../postal';
 import { plainText } from '../user/text';
-
-/** USPS codes of the states, DC, the inhabited territories and the armed-forces "states" (AA, AE, AP). */
-const usStateCodes = new Set(
-  (
-    'AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK ' +
-    'OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS GU MP PR VI UM AA AE AP'
-  ).split(' '),
-);
-const alpha2Codes = countries.getAlpha2Codes();
-const zip = /^(\d{5})-?(\d{4})?$/;
-const postalCode = /^[A-Z0-9][A-Z0-9 -]{1,15}$/;
 
 /** The address a cheque is mailed to, as stored and answered. */
 export interface ChequeAddress {
@@ -45,18 +34,18 @@ export const chequeAddress = z
     countryCode: z.string().optional().openapi({ description: 'Same as `country` (the list example spells it so).' }),
   })
   .transform((address, ctx): ChequeAddress => {
-    const country = countryOf(address, ctx);
+    const country = resolveCountry(address, ctx, 'country');
     const region = address.state ?? address.province?.toUpperCase();
     const code = address.postalCode.toUpperCase();
     let stored = code;
     if (country === 'US') {
-      if (!region || !usStateCodes.has(region)) {
+      if (!isUsState(region)) {
         ctx.addIssue({ code: 'custom', path: ['state'], message: 'A US address needs a USPS state code, e.g. PA' });
       }
-      const match = zip.exec(code);
-      if (match) stored = match[2] ? `${match[1]}-${match[2]}` : (match[1] ?? code);
+      const normalized = normalizeZip(code);
+      if (normalized) stored = normalized;
       else ctx.addIssue({ code: 'custom', path: ['postalCode'], message: 'Not a ZIP code (12345 or 12345-6789)' });
-    } else if (!postalCode.test(code)) {
+    } else if (!isPostalCode(code)) {
       ctx.addIssue({ code: 'custom', path: ['postalCode'], message: 'Not a postal code' });
     }
     const province = address.province ?? address.state;
@@ -73,18 +62,3 @@ export const chequeAddress = z
     };
   })
   .openapi('ChequeAddress');
-
-function countryOf(address: { country?: string | undefined; countryCode?: string | undefined }, ctx: z.RefinementCtx): string | undefined {
-  const field = address.country !== undefined ? 'country' : 'countryCode';
-  const given = address.country ?? address.countryCode;
-  if (given === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['country'], message: 'Required: the ISO 3166-1 alpha-2 code, e.g. US' });
-    return undefined;
-  }
-  const code = given.trim().toUpperCase();
-  if (!/^[A-Z]{2}$/.test(code) || !Object.hasOwn(alpha2Codes, code)) {
-    ctx.addIssue({ code: 'custom', path: [field], message: 'Not an ISO 3166-1 alpha-2 country code' });
-    return undefined;
-  }
-  return code;
-}

@@ -1,19 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import countries from 'i18n-iso-countries';
 import type { StoredAddress } from '@amplifi/db';
+import { isPostalCode, isUsState, normalizeZip, resolveCountry } from '../postal';
 import { plainText } from './text';
-
-/** USPS codes of the states, DC, the inhabited territories and the armed-forces "states" (AA, AE, AP). */
-const usStates = new Set(
-  (
-    'AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK ' +
-    'OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC AS GU MP PR VI UM AA AE AP'
-  ).split(' '),
-);
-const usZip = /^\d{5}(-\d{4})?$/;
-const postalCodePattern = /^[A-Z0-9][A-Z0-9 -]{0,15}$/;
-const alpha2Codes = countries.getAlpha2Codes();
-
 
 /**
  * A user's postal address (§2.7, user variant): `addressLine1`, `city`, `state`, `postalCode` and a country,
@@ -31,15 +19,19 @@ export const addressSchema = z
     country: z.string().optional().openapi({ description: 'Same as `countryCode` (the other documented variant).', example: 'US' }),
   })
   .transform((address, ctx) => {
-    const country = countryOf(address, ctx);
+    const country = resolveCountry(address, ctx, 'countryCode');
     if (!country) return z.NEVER;
     const state = country === 'US' ? address.state.toUpperCase() : address.state;
-    const postalCode = address.postalCode.toUpperCase();
-    if (country === 'US' && !usStates.has(state)) {
+    let postalCode = address.postalCode.toUpperCase();
+    if (country === 'US' && !isUsState(state)) {
       ctx.addIssue({ code: 'custom', path: ['state'], message: 'Not a US state code (two letters, e.g. NY)' });
     }
-    if (country === 'US' ? !usZip.test(postalCode) : !postalCodePattern.test(postalCode)) {
-      ctx.addIssue({ code: 'custom', path: ['postalCode'], message: country === 'US' ? 'Not a ZIP code (12345 or 12345-6789)' : 'Not a postal code' });
+    if (country === 'US') {
+      const normalized = normalizeZip(postalCode);
+      if (normalized) postalCode = normalized;
+      else ctx.addIssue({ code: 'custom', path: ['postalCode'], message: 'Not a ZIP code (12345 or 12345-6789)' });
+    } else if (!isPostalCode(postalCode)) {
+      ctx.addIssue({ code: 'custom', path: ['postalCode'], message: 'Not a postal code' });
     }
     const stored: StoredAddress = {
       addressLine1: address.addressLine1,
@@ -53,25 +45,6 @@ export const addressSchema = z
   });
 
 export type AddressInput = z.input<typeof addressSchema>;
-
-function countryOf(address: { countryCode?: string | undefined; country?: string | undefined }, ctx: z.RefinementCtx): string | undefined {
-  const field = address.countryCode !== undefined ? 'countryCode' : 'country';
-  const given = address.countryCode ?? address.country;
-  if (given === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['countryCode'], message: 'countryCode (or country) is required' });
-    return undefined;
-  }
-  const code = given.trim().toUpperCase();
-  if (!/^[A-Z]{2}$/.test(code) || !Object.hasOwn(alpha2Codes, code)) {
-    ctx.addIssue({ code: 'custom', path: [field], message: 'Not an ISO 3166-1 alpha-2 country code' });
-    return undefined;
-  }
-  if (address.country !== undefined && address.countryCode !== undefined && address.country.trim().toUpperCase() !== code) {
-    ctx.addIssue({ code: 'custom', path: ['country'], message: 'country and countryCode disagree' });
-    return undefined;
-  }
-  return code;
-}
 
 /** The address as answered: both country spellings, so a client of either documented variant finds its field. */
 export function presentAddress(address: StoredAddress) {
