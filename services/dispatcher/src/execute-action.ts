@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { actionPayloads, destinationContext, newId, type ActionPayloads } from '@amplifi/contracts';
-import { BackOfficeError, type BackOfficeConnector, type Movement } from '@amplifi/backoffice';
+import { BackOfficeError, lineState, type BackOfficeConnector, type Movement } from '@amplifi/backoffice';
 import {
   claimForExecution,
   completeAction,
@@ -123,10 +123,7 @@ async function payCard(ctx: ExecutionContext, action: QueuedAction, p: ActionPay
     { sourceAccountIdBO: p.sourceAccountIdBO, creditCardAccountIdBO: p.destinationAccountIdBO, amount: p.amount, currency: p.currency, narrative: p.narrative },
     idempotencyKey(action),
   );
-  await record(ctx, connector, action, movement, [
-    { accountId: p.sourceAccountId, accountIdBO: p.sourceAccountIdBO, sign: -1 },
-    { accountId: p.destinationAccountId, accountIdBO: p.destinationAccountIdBO, sign: 1 },
-  ], 'creditCardPayment');
+  await record(ctx, connector, action, movement, betweenOwnAccounts(p), 'creditCardPayment');
   return result(movement);
 }
 
@@ -139,10 +136,7 @@ async function transfer(ctx: ExecutionContext, action: QueuedAction, p: ActionPa
     { sourceAccountIdBO: p.sourceAccountIdBO, destinationAccountIdBO: p.destinationAccountIdBO, amount: p.amount, currency: p.currency, narrative: p.narrative },
     idempotencyKey(action),
   );
-  await record(ctx, connector, action, movement, [
-    { accountId: p.sourceAccountId, accountIdBO: p.sourceAccountIdBO, sign: -1 },
-    { accountId: p.destinationAccountId, accountIdBO: p.destinationAccountIdBO, sign: 1 },
-  ], 'acc2acc');
+  await record(ctx, connector, action, movement, betweenOwnAccounts(p), 'acc2acc');
   return result(movement);
 }
 
@@ -170,6 +164,14 @@ interface Leg {
   sign: 1 | -1;
 }
 
+/** A movement between two of the user's accounts is a debit line on one and a credit line on the other. */
+function betweenOwnAccounts(p: { sourceAccountId: string; sourceAccountIdBO: string; destinationAccountId: string; destinationAccountIdBO: string }): Leg[] {
+  return [
+    { accountId: p.sourceAccountId, accountIdBO: p.sourceAccountIdBO, sign: -1 },
+    { accountId: p.destinationAccountId, accountIdBO: p.destinationAccountIdBO, sign: 1 },
+  ];
+}
+
 /**
  * Puts the movement in the cache as a line on each account it touched, with the balances the back-office now
  * reports. A failure here does not undo the payment (it happened); the sync service refreshes the cache later.
@@ -188,7 +190,7 @@ async function record(ctx: ExecutionContext, connector: BackOfficeConnector, act
         amount: leg.sign < 0 ? `-${movement.amount}` : movement.amount,
         currency: movement.currency,
         narrative: movement.narrative,
-        state: movement.status === 'completed' ? 'confirmed' : movement.status === 'returned' ? 'declined' : 'pending',
+        state: lineState(movement.status),
         queuedActionId: action.id,
         beneficiaryId: beneficiaryId ?? null,
         dtsValue: new Date(movement.dtsCreated),

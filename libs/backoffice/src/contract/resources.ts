@@ -134,3 +134,11 @@ export type Health = z.infer<typeof health>;
 export type Operation = z.infer<typeof operation>;
 export type OperationsPage = z.infer<typeof operationsPage>;
 export type ErrorBody = z.infer<typeof errorEnvelope>;
+
+/**
+ * The state of a statement line for a movement in this status: held money is `pending`, a settled movement
+ * `confirmed` (the reference's one documented value), a returned one `declined`.
+ */
+export function lineState(status: TransactionStatus): 'pending' | 'confirmed' | 'declined' {
+  return status === 'completed' ? 'confirmed' : status === 'returned' ? 'declined' : 'pending';
+}

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { findUserAccount, type AccountRow } from '@amplifi/db';
+import { findUserAccount, listBackOffices, type AccountRow } from '@amplifi/db';
 import { ApiError } from '@amplifi/errors';
 import { isCurrencyCode, MoneyError, parseAmount, type Money } from '@amplifi/money';
 import type { AppDeps } from '../../context';
@@ -16,7 +16,7 @@ export const Extras = z.string().max(1000).nullish();
 
 export const AfiId = z.string().regex(/^[a-z0-9]{4,64}$/, 'an AFi id is lower-case letters and digits');
 
-function invalid(path: string, message: string): ApiError {
+export function invalid(path: string, message: string): ApiError {
   return new ApiError('VALIDATION_FAILED', { fields: [{ path, message }] });
 }
 
@@ -46,4 +46,13 @@ export async function usableAccount(deps: AppDeps, userId: string, accountId: st
 /** The narrative a back-office line carries: the debit side's text, else the credit side's. */
 export function narrativeOf(body: { narrative?: string | null; narrativeDebit?: string | null; narrativeCredit?: string | null }): string | undefined {
   return body.narrativeDebit || body.narrative || body.narrativeCredit || undefined;
+}
+
+/**
+ * The account's back-office offers `capability` (a rail such as `USA`, or an operation such as `bookTransfer`);
+ * otherwise a clear 400 naming `field`, rather than a failure at execution time.
+ */
+export async function requireCapability(deps: AppDeps, account: AccountRow, capability: string, field: string): Promise<void> {
+  const [backOffice] = await listBackOffices(deps.db, account.backOfficeId);
+  if (!backOffice?.capabilities.includes(capability)) throw invalid(field, `back-office ${account.backOfficeId} does not support ${capability}`);
 }

@@ -1,11 +1,11 @@
 import { actionPayloads, destinationContext } from '@amplifi/contracts';
-import { findUserActionByClientKey, listBackOffices, type QueuedAction } from '@amplifi/db';
+import { findUserActionByClientKey, type QueuedAction } from '@amplifi/db';
 import { ApiError } from '@amplifi/errors';
 import type { AppDeps } from '../../context';
 import { payableBeneficiary } from '../beneficiaries';
 import { queueAction, requestHash } from '../actions/queue-action';
 import { ttlSeconds, undoView } from '../actions/undo-view';
-import { narrativeOf, parseMoney, usableAccount } from './inputs';
+import { narrativeOf, parseMoney, requireCapability, usableAccount } from './inputs';
 
 export interface RemittanceRequest {
   sourceAFiAccountId: string;
@@ -38,7 +38,7 @@ export async function queueRemittance(deps: AppDeps, userId: string, remittanceI
   if (request.txnType && request.txnType !== beneficiary.txnType) {
     throw new ApiError('VALIDATION_FAILED', { fields: [{ path: 'txnType', message: `the beneficiary is paid by ${beneficiary.txnType}` }] });
   }
-  await requireRail(deps, source.backOfficeId, beneficiary.txnType);
+  await requireCapability(deps, source, beneficiary.txnType, 'AFiBeneficiaryId');
   const { action } = await queueAction(deps, {
     userId,
     kind: 'remittance',
@@ -67,16 +67,6 @@ function answer(action: QueuedAction, now: Date) {
 
 function idConflict(remittanceId: string): ApiError {
   return new ApiError('CONFLICT', { params: { reason: `the AFiRemittanceId ${remittanceId} was already used for a different request` } });
-}
-
-/** A back-office that cannot pay over the beneficiary's rail gets a clear 400, not a failure later. */
-async function requireRail(deps: AppDeps, backOfficeId: string, rail: string): Promise<void> {
-  const [backOffice] = await listBackOffices(deps.db, backOfficeId);
-  if (!backOffice?.capabilities.includes(rail)) {
-    throw new ApiError('VALIDATION_FAILED', {
-      fields: [{ path: 'AFiBeneficiaryId', message: `the source account's back-office cannot pay over ${rail}` }],
-    });
-  }
 }
 
 export async function remittanceStatus(deps: AppDeps, userId: string, remittanceId: string) {

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { actionPayloads } from '@amplifi/contracts';
-import { BackOfficeError } from '@amplifi/backoffice';
-import { listBackOffices, recordMovement, type AccountRow } from '@amplifi/db';
-import { newId } from '@amplifi/contracts';
+import { BackOfficeError, lineState } from '@amplifi/backoffice';
+import { recordMovement } from '@amplifi/db';
+import { actionPayloads, newId } from '@amplifi/contracts';
 import { ApiError } from '@amplifi/errors';
 import type { AppDeps } from '../../context';
 import { payableBeneficiary } from '../beneficiaries';
 import { queueAction } from '../actions/queue-action';
 import { ttlSeconds, undoView } from '../actions/undo-view';
-import { narrativeOf, parseMoney, usableAccount } from './inputs';
+import { invalid, narrativeOf, parseMoney, requireCapability, usableAccount } from './inputs';
 
 interface Narratives {
   narrative?: string | null;
@@ -38,17 +37,8 @@ export interface Acc2BenRequest extends Narratives {
   extrasCredit?: string | null;
 }
 
-function invalid(path: string, message: string): ApiError {
-  return new ApiError('VALIDATION_FAILED', { fields: [{ path, message }] });
-}
-
 function queuedAnswer(text: string, action: Parameters<typeof undoView>[0], now: Date) {
   return { success: true as const, text, TTLsec: ttlSeconds(action, now), undo: undoView(action, now) };
-}
-
-async function requireOperation(deps: AppDeps, account: AccountRow, operation: string, field: string): Promise<void> {
-  const [backOffice] = await listBackOffices(deps.db, account.backOfficeId);
-  if (!backOffice?.capabilities.includes(operation)) throw invalid(field, `back-office ${account.backOfficeId} does not support ${operation}`);
 }
 
 /** Queues a transfer between two of the user's own accounts (undoable). */
@@ -61,7 +51,7 @@ export async function queueAcc2Acc(deps: AppDeps, userId: string, request: Acc2A
   if (source.backOfficeId !== destination.backOfficeId) {
     throw invalid('destinationAFiAccountId', 'transfers between accounts in different back-offices are not supported yet');
   }
-  await requireOperation(deps, source, 'bookTransfer', 'sourceAFiAccountId');
+  await requireCapability(deps, source, 'bookTransfer', 'sourceAFiAccountId');
   const { action } = await queueAction(deps, {
     userId,
     kind: 'acc2acc',
@@ -92,7 +82,7 @@ export async function queueCardPayment(deps: AppDeps, userId: string, request: C
   if (source.backOfficeId !== card.backOfficeId) {
     throw invalid('destinationAccountId', 'paying a card held in another back-office is not supported yet');
   }
-  await requireOperation(deps, source, 'creditCardPayment', 'sourceAccountId');
+  await requireCapability(deps, source, 'creditCardPayment', 'sourceAccountId');
   const { action } = await queueAction(deps, {
     userId,
     kind: 'credit_card_payment',
@@ -120,7 +110,7 @@ export async function payBeneficiaryNow(deps: AppDeps, userId: string, beneficia
   const money = parseMoney(request.amount, request.currency);
   const source = await usableAccount(deps, userId, request.sourceAFiAccountId, money.currency, 'sourceAFiAccountId');
   const beneficiary = await payableBeneficiary(deps, userId, beneficiaryId);
-  await requireOperation(deps, source, beneficiary.txnType, 'AFiBeneficiaryId');
+  await requireCapability(deps, source, beneficiary.txnType, 'AFiBeneficiaryId');
   const connector = await deps.connectors.get(source.backOfficeId);
   const key = idempotencyKey ? `afi-acc2ben-${userId}-${idempotencyKey}` : `afi-acc2ben-${randomUUID()}`;
   let movement;
@@ -151,7 +141,7 @@ export async function payBeneficiaryNow(deps: AppDeps, userId: string, beneficia
     amount: `-${movement.amount}`,
     currency: movement.currency,
     narrative: movement.narrative,
-    state: movement.status === 'completed' ? 'confirmed' : movement.status === 'returned' ? 'declined' : 'pending',
+    state: lineState(movement.status),
     queuedActionId: null,
     beneficiaryId: beneficiary.id,
     dtsValue: new Date(movement.dtsCreated),
