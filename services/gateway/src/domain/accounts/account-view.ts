@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { AccountRow } from '@amplifi/db';
+import { toJsonNumber, toMoney } from '@amplifi/money';
 
 /** §2.3. `num` is masked to its first 6 and last 4 digits; balances are numbers (`native` is the ledger balance). */
 export const AccountSchema = z
@@ -46,8 +47,8 @@ export function accountView(row: AccountRow) {
     rn: row.routingNumber,
     num: row.numMasked,
     currency: row.currency,
-    // Stored exactly as NUMERIC; a JSON number of at most 15 significant digits represents it exactly.
-    balance: { currency: row.currency, native: Number(row.balanceNative), available: Number(row.balanceAvailable) },
+    // Stored exactly as NUMERIC; answered as numbers (§1.5) only when a JSON number represents them exactly.
+    balance: { currency: row.currency, native: toJsonNumber(toMoney(row.balanceNative, row.currency)), available: toJsonNumber(toMoney(row.balanceAvailable, row.currency)) },
     status: row.status,
     isActive: row.status === 'active' && !row.isClosed,
     isMain: row.isMain,

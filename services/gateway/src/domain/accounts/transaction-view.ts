@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { TransactionRow } from '@amplifi/db';
-import { Exact } from '@amplifi/money';
+import { toJsonNumber, toMoney } from '@amplifi/money';
 
 /**
  * §2.2. `stateId` and the `transactionState` vocabulary are not in the public docs; ours: 200 `pending`,
@@ -40,7 +40,7 @@ export const TransactionSchema = z
   .openapi('Transaction');
 
 export function transactionView(row: TransactionRow) {
-  const amount = new Exact(row.amount);
+  const amount = toJsonNumber(toMoney(row.amount, row.currency));
   return {
     AFiUserId: row.userId,
     transactionId: row.id,
@@ -51,9 +51,10 @@ export function transactionView(row: TransactionRow) {
     backOfficeId: row.backOfficeId,
     txnType: row.txnType,
     typeName: null,
-    amount: amount.toNumber(),
-    debit: amount.isNegative() ? amount.abs().toNumber() : 0,
-    credit: amount.isNegative() ? 0 : amount.toNumber(),
+    amount,
+    // The negation of an exact JSON number is exact too.
+    debit: amount < 0 ? -amount : 0,
+    credit: amount < 0 ? 0 : amount,
     currency: row.currency,
     narrative: row.narrative,
     stateId: stateIds[row.state],

@@ -1,6 +1,7 @@
 import { actionPayloads, destinationContext } from '@amplifi/contracts';
 import { findUserActionByClientKey, type QueuedAction } from '@amplifi/db';
 import { ApiError } from '@amplifi/errors';
+import { toJsonNumber, toMoney } from '@amplifi/money';
 import type { AppDeps } from '../../context';
 import { payableBeneficiary } from '../beneficiaries';
 import { queueAction, requestHash } from '../actions/queue-action';
@@ -85,7 +86,7 @@ export async function remittanceStatus(deps: AppDeps, userId: string, remittance
       sourceAFiAccountId: payload.sourceAccountId,
       AFiBeneficiaryId: payload.beneficiaryId,
       txnType: payload.rail,
-      amount: Number(payload.amount),
+      amount: toJsonNumber(toMoney(payload.amount, payload.currency)),
       currency: payload.currency,
       narrative: payload.narrative ?? null,
       dtsQueued: action.dtsQueued.toISOString(),
