@@ -12,21 +12,13 @@ const ReadinessSchema = z
   })
   .openapi('Readiness');
 
-const heartbeat = createRoute({
-  method: 'get',
-  path: '/ping/heartbeat',
-  tags: ['ping'],
-  summary: 'Check that the server is alive (no token needed)',
-  responses: { 200: jsonResponse(HeartbeatSchema, 'Alive') },
-});
-
-const healthz = createRoute({
-  method: 'get',
-  path: '/healthz',
-  tags: ['ping'],
-  summary: 'Liveness for orchestrators: the process answers',
-  responses: { 200: jsonResponse(HeartbeatSchema, 'Alive') },
-});
+/** The reference's heartbeat and the orchestrators' liveness probe give the same answer. */
+const liveness = [
+  { path: '/ping/heartbeat', summary: 'Check that the server is alive (no token needed)' },
+  { path: '/healthz', summary: 'Liveness for orchestrators: the process answers' },
+].map(({ path, summary }) =>
+  createRoute({ method: 'get', path, tags: ['ping'], summary, responses: { 200: jsonResponse(HeartbeatSchema, 'Alive') } }),
+);
 
 const readyz = createRoute({
   method: 'get',
@@ -62,8 +54,7 @@ export async function readiness(deps: AppDeps) {
 }
 
 export function registerHealthRoutes(app: App): void {
-  app.openapi(heartbeat, (c) => c.json({ success: true as const, dts: c.get('deps').now().toISOString() }, 200));
-  app.openapi(healthz, (c) => c.json({ success: true as const, dts: c.get('deps').now().toISOString() }, 200));
+  for (const route of liveness) app.openapi(route, (c) => c.json({ success: true as const, dts: c.get('deps').now().toISOString() }, 200));
   app.openapi(readyz, async (c) => {
     const checks = await readiness(c.get('deps'));
     const ok = Object.values(checks).every((check) => check.ok);
