@@ -3,6 +3,12 @@ import type {
   AccountTransaction,
   Balance,
   BookTransferRequest,
+  Card,
+  CardRestrictionsRequest,
+  IssueCardRequest,
+  RateTable,
+  ReissueReason,
+  SettlementLegRequest,
   Capabilities,
   ChangesPage,
   CreateCustomerRequest,
@@ -43,6 +49,29 @@ export interface BackOfficeConnector {
   pay(payment: PaymentRequest, idempotencyKey: string): Promise<Movement>;
   bookTransfer(transfer: BookTransferRequest, idempotencyKey: string): Promise<Movement>;
   creditCardPayment(payment: CreditCardPaymentRequest, idempotencyKey: string): Promise<Movement>;
+
+  /** Debits the account into the bank's settlement account: the first leg of a transfer to another back-office. */
+  settlementDebit(leg: SettlementLegRequest, idempotencyKey: string): Promise<Movement>;
+  /** Credits the account from the bank's settlement account: the last leg of a transfer from another back-office. */
+  settlementCredit(leg: SettlementLegRequest, idempotencyKey: string): Promise<Movement>;
+  /** Reverses a completed settlement debit (compensation); the answer is the reversal movement. */
+  reverseTransaction(transactionIdBO: string, idempotencyKey: string, narrative?: string): Promise<Movement>;
+
+  issueCard(request: IssueCardRequest, idempotencyKey: string): Promise<Card>;
+  getCard(cardIdBO: string): Promise<Card>;
+  listCards(customerIdBO: string): Promise<Card[]>;
+  /** Idempotent: an active card is returned unchanged. */
+  activateCard(cardIdBO: string, idempotencyKey: string): Promise<Card>;
+  setCardStatus(cardIdBO: string, status: 'active' | 'blocked', idempotencyKey: string): Promise<Card>;
+  /** The four real digits; the back-office keeps them, AmpliFi never does. */
+  setCardPin(cardIdBO: string, pin: string, idempotencyKey: string): Promise<void>;
+  /** Closes the card and returns its replacement (`lost`: same number; `stolen`: a new one). */
+  reissueCard(cardIdBO: string, reason: ReissueReason, idempotencyKey: string): Promise<Card>;
+  /** Replaces all of the card's controls. */
+  setCardRestrictions(cardIdBO: string, restrictions: CardRestrictionsRequest, idempotencyKey: string): Promise<Card>;
+
+  /** The back-office's current FX rate table. */
+  getRates(): Promise<RateTable>;
 
   /** Changes after `cursor` ("0" for the beginning), in order. */
   readChanges(cursor: string): Promise<ChangesPage>;

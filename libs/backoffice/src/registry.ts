@@ -7,7 +7,7 @@ export interface BackOfficeRecord {
   id: string;
   kind: string;
   currencies: string[];
-  /** Rails (`USA`, `paypal`, …) and operations (`bookTransfer`, `creditCardPayment`, `changeFeed`). */
+  /** Rails (`USA`, `paypal`, …) and operations (`bookTransfer`, `creditCardPayment`, `changeFeed`, `cards`, `settlement`, `rates`). */
   capabilities: string[];
   settings: Record<string, unknown>;
 }
@@ -62,7 +62,14 @@ export function connectorFor(record: BackOfficeRecord, timeoutMs?: number): Back
           backOfficeId: record.id,
           currencies: record.currencies,
           rails: rails.filter((r: Rail) => has(r)),
-          operations: { bookTransfer: has('bookTransfer'), creditCardPayment: has('creditCardPayment'), changeFeed: has('changeFeed') },
+          operations: {
+            bookTransfer: has('bookTransfer'),
+            creditCardPayment: has('creditCardPayment'),
+            changeFeed: has('changeFeed'),
+            cards: has('cards'),
+            settlement: has('settlement'),
+            rates: has('rates'),
+          },
         },
       });
     }

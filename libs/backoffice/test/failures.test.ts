@@ -83,7 +83,7 @@ describe('answers that cannot be read', () => {
   beforeAll(async () => {
     server = createServer((_req, res) => res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const capabilities: Capabilities = { backOfficeId: 'odd', currencies: ['USD'], rails: [], operations: { bookTransfer: false, creditCardPayment: false, changeFeed: false } };
+    const capabilities: Capabilities = { backOfficeId: 'odd', currencies: ['USD'], rails: [], operations: { bookTransfer: false, creditCardPayment: false, changeFeed: false, cards: false, settlement: false, rates: false } };
     connector = new SandboxConnector({ id: 'odd', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, capabilities });
   });
   afterAll(async () => {

@@ -10,7 +10,7 @@ describe('SandboxConnector', () => {
       backOfficeId: sandbox.instance.id,
       currencies: ['USD'],
       rails: ['USA', 'USA_wire', 'international', 'paypal', 'tocard', 'cheque'],
-      operations: { bookTransfer: true, creditCardPayment: true, changeFeed: true },
+      operations: { bookTransfer: true, creditCardPayment: true, changeFeed: true, cards: true, settlement: true, rates: true },
     });
   });
 

@@ -34,6 +34,12 @@ const overrides = {
     'queued_actions.result': 'ColumnType<Record<string, unknown> | null, string | null, string | null>',
     'transactions.state': "'pending' | 'confirmed' | 'declined'",
     'transactions.labels': json('string[]'),
+    'cards.type_id': "'debit' | 'virtual'",
+    'cards.status': "'inactive' | 'active' | 'blocked' | 'closed'",
+    'cards.restrictions': json('Record<string, unknown>'),
+    'cards.previous_card_ids_bo': json('string[]'),
+    'saga_steps.step': "'debit' | 'credit' | 'compensate'",
+    'saga_steps.state': "'started' | 'completed' | 'failed'",
   },
 };
 

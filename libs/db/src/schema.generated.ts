@@ -21,6 +21,7 @@ export interface Accounts {
   balanceAvailable: Generated<Numeric>;
   balanceNative: Generated<Numeric>;
   currency: string;
+  customerIdBo: string | null;
   dtsCached: Generated<Timestamp>;
   dtsOpened: Generated<Timestamp>;
   dtsUpdated: Generated<Timestamp>;
@@ -71,6 +72,28 @@ export interface Beneficiaries {
   userId: string;
 }
 
+export interface Cards {
+  accountId: string;
+  backOfficeId: string;
+  cardIdBo: string;
+  currency: string;
+  dtsActivated: Timestamp | null;
+  dtsCached: Generated<Timestamp>;
+  dtsIssued: Timestamp;
+  dtsUpdated: Timestamp;
+  expiryYyyymm: string;
+  id: string;
+  isMain: Generated<boolean>;
+  name: Generated<string>;
+  nameOnCard: string;
+  panMasked: string;
+  previousCardIdsBo: Generated<ColumnType<string[], string, string>>;
+  restrictions: Generated<ColumnType<Record<string, unknown>, string, string>>;
+  status: "inactive" | "active" | "blocked" | "closed";
+  typeId: "debit" | "virtual";
+  userId: string;
+}
+
 export interface Customers {
   dtsCreated: Generated<Timestamp>;
   id: string;
@@ -92,6 +115,17 @@ export interface DeviceLinks {
   secretHash: string | null;
   specifics: Generated<ColumnType<Record<string, unknown>, string, string>>;
   userId: string;
+}
+
+export interface FxRates {
+  backOfficeId: string;
+  buy: Numeric;
+  dst: string;
+  dtsCached: Generated<Timestamp>;
+  dtsRefreshed: Timestamp;
+  rate: Numeric;
+  sell: Numeric;
+  src: string;
 }
 
 export interface LoginThrottle {
@@ -132,6 +166,21 @@ export interface QueuedActions {
   userId: string;
 }
 
+export interface SagaSteps {
+  actionId: string;
+  amount: Numeric;
+  attempts: Generated<number>;
+  backOfficeId: string;
+  currency: string;
+  dtsFinished: Timestamp | null;
+  dtsStarted: Timestamp;
+  failureReason: string | null;
+  idempotencyKey: string;
+  state: "started" | "completed" | "failed";
+  step: "debit" | "credit" | "compensate";
+  transactionIdBo: string | null;
+}
+
 export interface Sessions {
   channel: "internet" | "browser" | "android" | "test";
   clientAddress: string | null;
@@ -163,11 +212,16 @@ export interface Transactions {
   currency: string;
   dtsCached: Generated<Timestamp>;
   dtsCompleted: Timestamp | null;
+  dtsFxRate: Timestamp | null;
   dtsRecorded: Generated<Timestamp>;
   dtsValue: Timestamp;
+  fxRate: Numeric | null;
+  fxRateSource: string | null;
   id: string;
   labels: Generated<ColumnType<string[], string, string>>;
   narrative: Generated<string>;
+  originalAmount: Numeric | null;
+  originalCurrency: string | null;
   queuedActionId: string | null;
   reference: string | null;
   state: "pending" | "confirmed" | "declined";
@@ -209,12 +263,15 @@ export interface DB {
   accounts: Accounts;
   backOffices: BackOffices;
   beneficiaries: Beneficiaries;
+  cards: Cards;
   customers: Customers;
   deviceLinks: DeviceLinks;
+  fxRates: FxRates;
   loginThrottle: LoginThrottle;
   outbox: Outbox;
   passwordCredentials: PasswordCredentials;
   queuedActions: QueuedActions;
+  sagaSteps: SagaSteps;
   sessions: Sessions;
   totpCredentials: TotpCredentials;
   transactions: Transactions;

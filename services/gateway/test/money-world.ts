@@ -49,7 +49,7 @@ export function useMoneyWorld(env: Record<string, string> = {}): MoneyWorld {
       name: 'Sandbox USD',
       baseCurrency: 'USD',
       currencies: ['USD'],
-      capabilities: [...rails, 'bookTransfer', 'creditCardPayment', 'changeFeed'],
+      capabilities: [...rails, 'bookTransfer', 'creditCardPayment', 'changeFeed', 'cards', 'settlement', 'rates'],
       settings: { baseUrl: world.sandbox.url },
     });
   });

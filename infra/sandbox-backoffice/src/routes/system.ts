@@ -19,7 +19,7 @@ export function registerSystemRoutes(app: Hono<SandboxEnv>, deps: SandboxDeps): 
       backOfficeId: deps.settings.id,
       currencies: [...deps.settings.currencies],
       rails: [...deps.settings.rails],
-      operations: { bookTransfer: true, creditCardPayment: true, changeFeed: true },
+      operations: { bookTransfer: true, creditCardPayment: true, changeFeed: true, cards: true, settlement: true, rates: true },
     };
     return c.json({ success: true, capabilities });
   });

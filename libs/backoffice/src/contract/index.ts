@@ -3,3 +3,5 @@ export * from './destinations';
 export * from './requests';
 export * from './resources';
 export * from './sandbox-admin';
+export * from './cards';
+export * from './rates';

@@ -70,12 +70,26 @@ export const creditCardPaymentRequest = z
   .strictObject({ ...movementBase, creditCardAccountIdBO: accountIdBO })
   .transform(withCanonicalAmount);
 
+/**
+ * One leg of a transfer whose other leg is in another back-office (DESIGN decision 4): the customer's account
+ * against the bank's settlement account for the currency. `reference` is the AmpliFi transfer it belongs to.
+ */
+export const settlementLegRequest = z
+  .strictObject({ accountIdBO, amount: amountInput, currency: currencyCode, narrative: narrative.optional(), reference: z.string().min(1).max(64) })
+  .transform(withCanonicalAmount);
+
+/** Undoes a completed settlement debit (a saga's compensation): the money goes back to the account it left. */
+export const reversalRequest = z.strictObject({ narrative: narrative.optional() });
+
 export type CreateCustomerRequest = z.input<typeof createCustomerRequest>;
 export type OpenAccountRequest = z.input<typeof openAccountRequest>;
 export type PaymentRequest = z.input<typeof paymentRequest>;
 export type BookTransferRequest = z.input<typeof bookTransferRequest>;
 export type CreditCardPaymentRequest = z.input<typeof creditCardPaymentRequest>;
 
+export type SettlementLegRequest = z.input<typeof settlementLegRequest>;
+export type SettlementLegCommand = z.output<typeof settlementLegRequest>;
+export type ReversalRequest = z.input<typeof reversalRequest>;
 export type OpenAccountCommand = z.output<typeof openAccountRequest>;
 export type PaymentCommand = z.output<typeof paymentRequest>;
 export type BookTransferCommand = z.output<typeof bookTransferRequest>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { currencyCode, decimalString } from './amounts';
 import { maskedDestination, rail } from './destinations';
+import { card } from './cards';
 import { accountIdBO, accountType, customerIdBO, transactionIdBO } from './requests';
 
 const dts = z.iso.datetime({ offset: true });
@@ -34,7 +35,17 @@ export const account = z.object({
   dtsUpdated: dts,
 });
 
-export const transactionKinds = ['funding', 'deposit', 'payment', 'book_transfer', 'credit_card_payment'] as const;
+export const transactionKinds = [
+  'funding',
+  'deposit',
+  'payment',
+  'book_transfer',
+  'credit_card_payment',
+  'settlement_debit',
+  'settlement_credit',
+  'reversal',
+  'card_purchase',
+] as const;
 export const transactionKind = z.enum(transactionKinds);
 
 /** Payments over ACH and cheque wait for settlement (`pending`, money held); `returned` releases the hold. */
@@ -72,6 +83,7 @@ export const change = z.discriminatedUnion('type', [
   z.object({ ...changeBase, type: z.literal('balance.changed'), accountIdBO, balance }),
   z.object({ ...changeBase, type: z.literal('transaction.posted'), transaction: movement }),
   z.object({ ...changeBase, type: z.literal('payment.status_changed'), transaction: movement }),
+  z.object({ ...changeBase, type: z.literal('card.changed'), card }),
 ]);
 
 export const changesPage = z.object({
@@ -89,6 +101,12 @@ export const capabilities = z.object({
     bookTransfer: z.boolean(),
     creditCardPayment: z.boolean(),
     changeFeed: z.boolean(),
+    /** Issues and manages cards (§3.6). */
+    cards: z.boolean(),
+    /** Settlement legs and reversals, so transfers to and from other back-offices are possible. */
+    settlement: z.boolean(),
+    /** Publishes FX rates. */
+    rates: z.boolean(),
   }),
 });
 

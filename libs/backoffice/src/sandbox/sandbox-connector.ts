@@ -6,6 +6,17 @@ import {
   balance,
   bookTransferRequest,
   capabilities as capabilitiesSchema,
+  card,
+  cardAuthorization,
+  cardPinRequest,
+  cardPurchaseRequest,
+  cardRestrictionsRequest,
+  cardStatusRequest,
+  issueCardRequest,
+  rateTable,
+  reissueCardRequest,
+  reversalRequest,
+  settlementLegRequest,
   changesPage,
   createCustomerRequest,
   creditCardPaymentRequest,
@@ -23,6 +34,14 @@ import {
   type Balance,
   type BookTransferRequest,
   type Capabilities,
+  type Card,
+  type CardAuthorization,
+  type CardPurchaseRequest,
+  type CardRestrictionsRequest,
+  type IssueCardRequest,
+  type RateTable,
+  type ReissueReason,
+  type SettlementLegRequest,
   type ChangesPage,
   type CreateCustomerRequest,
   type CreditCardPaymentRequest,
@@ -119,6 +138,55 @@ export class SandboxConnector implements BackOfficeConnector {
     return (await this.write('/credit-card-payments', creditCardPaymentRequest, payment, idempotencyKey, ok({ transaction: movement }))).transaction;
   }
 
+  async settlementDebit(leg: SettlementLegRequest, idempotencyKey: string): Promise<Movement> {
+    return (await this.write('/settlements/debit', settlementLegRequest, leg, idempotencyKey, ok({ transaction: movement }))).transaction;
+  }
+
+  async settlementCredit(leg: SettlementLegRequest, idempotencyKey: string): Promise<Movement> {
+    return (await this.write('/settlements/credit', settlementLegRequest, leg, idempotencyKey, ok({ transaction: movement }))).transaction;
+  }
+
+  async reverseTransaction(transactionIdBO: string, idempotencyKey: string, narrative?: string): Promise<Movement> {
+    const body = narrative === undefined ? {} : { narrative };
+    return (await this.write(`/transactions/${segment(transactionIdBO)}/reverse`, reversalRequest, body, idempotencyKey, ok({ transaction: movement }))).transaction;
+  }
+
+  async issueCard(request: IssueCardRequest, idempotencyKey: string): Promise<Card> {
+    return (await this.write('/cards', issueCardRequest, request, idempotencyKey, ok({ card }))).card;
+  }
+
+  async getCard(cardIdBO: string): Promise<Card> {
+    return (await this.http.call('GET', `/cards/${segment(cardIdBO)}`, { schema: ok({ card }) })).card;
+  }
+
+  async listCards(customerIdBO: string): Promise<Card[]> {
+    return (await this.http.call('GET', `/customers/${segment(customerIdBO)}/cards`, { schema: ok({ cards: z.array(card) }) })).cards;
+  }
+
+  async activateCard(cardIdBO: string, idempotencyKey: string): Promise<Card> {
+    return (await this.write(`/cards/${segment(cardIdBO)}/activate`, z.strictObject({}), {}, idempotencyKey, ok({ card }))).card;
+  }
+
+  async setCardStatus(cardIdBO: string, status: 'active' | 'blocked', idempotencyKey: string): Promise<Card> {
+    return (await this.write(`/cards/${segment(cardIdBO)}/status`, cardStatusRequest, { status }, idempotencyKey, ok({ card }))).card;
+  }
+
+  async setCardPin(cardIdBO: string, pin: string, idempotencyKey: string): Promise<void> {
+    await this.write(`/cards/${segment(cardIdBO)}/pin`, cardPinRequest, { pin }, idempotencyKey, ok({}));
+  }
+
+  async reissueCard(cardIdBO: string, reason: ReissueReason, idempotencyKey: string): Promise<Card> {
+    return (await this.write(`/cards/${segment(cardIdBO)}/reissue`, reissueCardRequest, { reason }, idempotencyKey, ok({ card }))).card;
+  }
+
+  async setCardRestrictions(cardIdBO: string, restrictions: CardRestrictionsRequest, idempotencyKey: string): Promise<Card> {
+    return (await this.write(`/cards/${segment(cardIdBO)}/restrictions`, cardRestrictionsRequest, restrictions, idempotencyKey, ok({ card }))).card;
+  }
+
+  async getRates(): Promise<RateTable> {
+    return (await this.http.call('GET', '/rates', { schema: ok({ rates: rateTable }) })).rates;
+  }
+
   async readChanges(cursor: string): Promise<ChangesPage> {
     const page = await this.http.call('GET', `/changes/${segment(cursor)}`, { schema: ok(changesPage.shape) });
     return { changes: page.changes, nextCursor: page.nextCursor, hasMore: page.hasMore };
@@ -128,6 +196,11 @@ export class SandboxConnector implements BackOfficeConnector {
 
   async simulateDeposit(request: DepositRequest, idempotencyKey: string): Promise<Movement> {
     return (await this.write('/simulate/deposit', depositRequest, request, idempotencyKey, ok({ transaction: movement }))).transaction;
+  }
+
+  /** A purchase at a merchant, authorized against the card's status and controls; an approval posts a transaction. */
+  async simulateCardPurchase(request: CardPurchaseRequest, idempotencyKey: string): Promise<CardAuthorization> {
+    return (await this.write('/simulate/card-purchase', cardPurchaseRequest, request, idempotencyKey, ok({ authorization: cardAuthorization }))).authorization;
   }
 
   async settlePayment(transactionIdBO: string, idempotencyKey: string): Promise<Movement> {
