@@ -130,4 +130,23 @@ export const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  // The kinds of transaction that cards (card_purchase) and transfers with other banks (settlement legs and
+  // their reversal) add; the tables of those features come in their own migrations.
+  '0002_more_kinds': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        alter table transactions drop constraint transactions_kind_check;
+        alter table transactions add constraint transactions_kind_check check (kind in (
+          'funding', 'deposit', 'payment', 'book_transfer', 'credit_card_payment',
+          'settlement_debit', 'settlement_credit', 'reversal', 'card_purchase'));
+      `.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`
+        alter table transactions drop constraint transactions_kind_check;
+        alter table transactions add constraint transactions_kind_check check (kind in (
+          'funding', 'deposit', 'payment', 'book_transfer', 'credit_card_payment'));
+      `.execute(db);
+    },
+  },
 };
