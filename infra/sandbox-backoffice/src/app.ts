@@ -6,7 +6,10 @@ import type { SandboxDeps } from './deps';
 import { errorBody, SandboxError } from './errors';
 import type { SandboxEnv } from './http';
 import { registerAccountRoutes } from './routes/accounts';
+import { registerCardRoutes } from './routes/cards';
 import { registerMovementRoutes } from './routes/movements';
+import { registerRateRoutes } from './routes/rates';
+import { registerSettlementRoutes } from './routes/settlements';
 import { registerSystemRoutes } from './routes/system';
 
 /** The whole sandbox back-office as a Hono app; startSandbox serves it and tests may call `app.request`. */
@@ -43,6 +46,9 @@ export function createSandboxApp(deps: SandboxDeps): Hono<SandboxEnv> {
   registerSystemRoutes(app, deps);
   registerAccountRoutes(app, deps);
   registerMovementRoutes(app, deps);
+  registerCardRoutes(app, deps);
+  registerSettlementRoutes(app, deps);
+  registerRateRoutes(app, deps);
   return app;
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { baseShape, loadConfig } from '@amplifi/config';
 import { currencyCode, rail, rails } from '@amplifi/backoffice';
+import { isQuoted, quotedCurrencies } from './rates';
 
 /** A comma-separated list with blanks and repeats removed. */
 const list = <T extends z.ZodType>(item: T) =>
@@ -19,10 +20,18 @@ export const sandboxConfigSchema = z.object({
   SANDBOX_HOST: z.string().default('127.0.0.1'),
   /** 0 picks a free port (tests); the URL is in the ready line and in startSandbox's result. */
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4101),
-  SANDBOX_CURRENCIES: list(currencyCode).default(['USD']),
+  /** The first is the base currency of the published FX rates; every one must have a reference rate (src/rates.ts). */
+  SANDBOX_CURRENCIES: list(currencyCode)
+    .superRefine((codes, ctx) => {
+      const unquoted = codes.filter((code) => !isQuoted(code));
+      if (unquoted.length) ctx.addIssue({ code: 'custom', message: `no reference FX rate for ${unquoted.join(', ')}; quoted: ${quotedCurrencies.join(', ')}` });
+    })
+    .default(['USD']),
   SANDBOX_RAILS: list(rail).default([...rails]),
   /** Printed on every account; the default is the routing number widely used for test accounts. */
   SANDBOX_ROUTING_NUMBER: z.string().regex(/^\d{9}$/).default('110000000'),
+  /** How long one published FX rate table lasts before the rates move (GET /rates). */
+  SANDBOX_RATES_STEP_MS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   SANDBOX_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(65_536),
 });
 

@@ -1,6 +1,7 @@
 import type { Logger } from '@amplifi/telemetry';
 import type { Rail } from '@amplifi/backoffice';
 import type { SandboxDb } from './db/database';
+import type { EventPush } from './event-push';
 import type { Faults } from './faults';
 
 export interface SandboxDeps {
@@ -11,7 +12,11 @@ export interface SandboxDeps {
     rails: readonly Rail[];
     routingNumber: string;
     bodyLimitBytes: number;
+    /** How long one published FX rate table lasts. */
+    ratesStepMs: number;
   };
   faults: Faults;
+  /** Pushes the change feed to subscribers; writes wake it. */
+  events: EventPush;
   logger: Logger;
 }

@@ -12,6 +12,8 @@ export interface EphemeralSandboxOptions {
   currencies?: string[];
   rails?: string[];
   logLevel?: string;
+  /** SANDBOX_RATES_STEP_MS: how long one FX rate table lasts (tests shorten it to see rates move). */
+  ratesStepMs?: number;
 }
 
 export interface EphemeralSandbox extends RunningSandbox {
@@ -36,6 +38,7 @@ export async function startEphemeralSandbox(options: EphemeralSandboxOptions): P
     SANDBOX_CURRENCIES: (options.currencies ?? ['USD']).join(','),
     SANDBOX_RAILS: options.rails?.join(','),
     LOG_LEVEL: options.logLevel ?? 'silent',
+    SANDBOX_RATES_STEP_MS: options.ratesStepMs?.toString(),
   });
   const running = await startSandbox(config, { logger: createLogger({ service: `sandbox-backoffice:${id}`, level: config.LOG_LEVEL }) });
   return {

@@ -9,9 +9,17 @@ export const sandboxErrorStatus = {
   CUSTOMER_NOT_FOUND: 404,
   ACCOUNT_NOT_FOUND: 404,
   TRANSACTION_NOT_FOUND: 404,
+  CARD_NOT_FOUND: 404,
+  SUBSCRIPTION_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   IDEMPOTENCY_CONFLICT: 409,
   INVALID_STATE: 409,
+  /** A card in a state that does not allow the request (activating a blocked card, anything on a closed one). */
+  CARD_STATE_CONFLICT: 409,
+  /** Setting one kind of MCC list on a card that has the other kind (reference §3.6). */
+  RESTRICTION_MODE_CONFLICT: 409,
+  NOT_REVERSIBLE: 409,
+  ALREADY_REVERSED: 409,
   PAYLOAD_TOO_LARGE: 413,
   INSUFFICIENT_FUNDS: 422,
   CURRENCY_NOT_SUPPORTED: 422,
@@ -27,7 +35,7 @@ export const sandboxErrorStatus = {
 
 export type SandboxErrorCode = keyof typeof sandboxErrorStatus;
 
-const decisionsOutside422 = new Set<SandboxErrorCode>(['CUSTOMER_NOT_FOUND', 'ACCOUNT_NOT_FOUND', 'TRANSACTION_NOT_FOUND', 'INVALID_STATE']);
+const decisionsOutside422 = new Set<SandboxErrorCode>(['CUSTOMER_NOT_FOUND', 'ACCOUNT_NOT_FOUND', 'TRANSACTION_NOT_FOUND', 'CARD_NOT_FOUND', 'INVALID_STATE', 'CARD_STATE_CONFLICT', 'RESTRICTION_MODE_CONFLICT', 'NOT_REVERSIBLE', 'ALREADY_REVERSED']);
 
 export interface FieldIssue {
   path: string;

@@ -29,6 +29,8 @@ export interface WorkResult {
   changes: ChangeInput[];
   /** What only the work could know, such as the id of the account it opened. */
   summary?: Partial<OperationSummary>;
+  /** A refusal answered as a success (a declined card purchase): the operations log records it as refused with this code. */
+  refusedCode?: string;
 }
 
 export interface IdempotentResponse {
@@ -57,7 +59,7 @@ export async function runIdempotent(
       await claim(trx, request, requestHash, null, null);
       const result = await work(trx);
       const executed = { ...request, summary: { ...request.summary, ...result.summary } };
-      await appendLogs(trx, result.changes, logRow(executed, result.status, null, result.transactionId));
+      await appendLogs(trx, result.changes, logRow(executed, result.status, result.refusedCode ?? null, result.transactionId));
       await trx
         .updateTable('idempotencyKeys')
         .set({ status: result.status, response: JSON.stringify(result.body) })

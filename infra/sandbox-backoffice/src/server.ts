@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '@amplifi/telemetry';
 import { createSandboxApp } from './app';
 import type { SandboxConfig } from './config';
 import { createSandboxDb, prepareDatabase, schemaFor } from './db/database';
+import { EventPush } from './event-push';
 import { Faults } from './faults';
 import { ensureSettlementAccounts } from './ledger/customers';
 
@@ -28,9 +29,11 @@ export async function startSandbox(config: SandboxConfig, options: StartOptions 
   await ensureSettlementAccounts(db, config.SANDBOX_CURRENCIES);
 
   const faults = new Faults();
+  const events = new EventPush({ db, backOfficeId: config.SANDBOX_ID, faults, logger });
   const app = createSandboxApp({
     db,
     faults,
+    events,
     logger,
     settings: {
       id: config.SANDBOX_ID,
@@ -38,6 +41,7 @@ export async function startSandbox(config: SandboxConfig, options: StartOptions 
       rails: config.SANDBOX_RAILS,
       routingNumber: config.SANDBOX_ROUTING_NUMBER,
       bodyLimitBytes: config.SANDBOX_BODY_LIMIT_BYTES,
+      ratesStepMs: config.SANDBOX_RATES_STEP_MS,
     },
   });
 
@@ -61,6 +65,7 @@ export async function startSandbox(config: SandboxConfig, options: StartOptions 
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.SANDBOX_HOST}:${port}`;
+  events.start();
   logger.info({ url, sandboxId: config.SANDBOX_ID, schema, currencies: config.SANDBOX_CURRENCIES }, 'ready');
 
   let stopping: Promise<void> | undefined;
@@ -71,6 +76,7 @@ export async function startSandbox(config: SandboxConfig, options: StartOptions 
       if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
       if ('closeAllConnections' in server) server.closeAllConnections();
       await closed;
+      await events.stop();
       await db.destroy();
       logger.info({ sandboxId: config.SANDBOX_ID }, 'stopped');
     })());

@@ -2,4 +2,14 @@ export * from './contract';
 export type { BackOfficeConnector, HealthResult } from './connector';
 export { BackOfficeError, type BackOfficeErrorOptions, type FailureKind } from './errors';
 export { SandboxConnector, type SandboxConnectorOptions } from './sandbox/sandbox-connector';
-export { ConnectorRegistry, connectorFor, type BackOfficeRecord, type ConnectorRegistryOptions } from './registry';
+export {
+  ConnectorRegistry,
+  connectorFor,
+  connectorKinds,
+  connectorSettings,
+  type BackOfficeRecord,
+  type ConnectorKind,
+  type ConnectorRegistryOptions,
+  type StoredBackOfficeRecord,
+} from './registry';
+export { backOfficeSignatureHeader, signBackOfficeEvent, verifyBackOfficeSignature, type SignatureCheck } from './event-signature';

@@ -149,4 +149,75 @@ export const migrations: Record<string, Migration> = {
       `.execute(db);
     },
   },
+  // Settlement legs keep the AmpliFi reference of the transfer they belong to; a reversal points at the
+  // transaction it reverses, and the unique constraint makes "at most once" hold even under concurrency.
+  '0004_settlement': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        alter table transactions add column reference text;
+        alter table transactions add column reverses_transaction_id text references transactions (id);
+        alter table transactions add constraint transactions_reversed_once unique (reverses_transaction_id);
+        alter table transactions add constraint transactions_reversal_link check ((kind = 'reversal') = (reverses_transaction_id is not null));
+        alter table transactions add constraint transactions_reference_kind
+          check (reference is null or kind in ('settlement_debit', 'settlement_credit', 'reversal'));
+      `.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`
+        alter table transactions drop column reverses_transaction_id;
+        alter table transactions drop column reference;
+      `.execute(db);
+    },
+  },
+  // Cards: the full number stays here (answers show its first 6 and last 4 digits) and the PIN is kept only as
+  // a salted scrypt hash. A live number is unique; a card reissued as lost keeps its number, so the closed
+  // card it replaces shares it. `replaces_card_id` is unique: a card is replaced at most once.
+  '0003_cards': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table cards (
+          id text primary key,
+          account_id text not null references accounts (id),
+          customer_id text not null references customers (id),
+          type text not null check (type in ('debit', 'virtual')),
+          name_on_card text not null,
+          pan text not null check (pan ~ '^[0-9]{16}$'),
+          expiry_yyyymm text not null check (expiry_yyyymm ~ '^[0-9]{6}$'),
+          status text not null check (status in ('inactive', 'active', 'blocked', 'closed')),
+          restrictions jsonb not null,
+          pin_salt text not null,
+          pin_hash text,
+          replaces_card_id text unique references cards (id),
+          issued_at timestamptz not null default now(),
+          activated_at timestamptz,
+          updated_at timestamptz not null default now()
+        );
+        create index cards_customer on cards (customer_id, issued_at);
+        create unique index cards_live_pan on cards (pan) where status <> 'closed';
+      `.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`drop table cards;`.execute(db);
+    },
+  },
+  // Where the instance pushes its change events (signed; see @amplifi/backoffice event-signature).
+  '0005_event_subscriptions': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        create table event_subscriptions (
+          id text primary key,
+          url text not null,
+          secret text not null,
+          cursor bigint not null,
+          is_active boolean not null default true,
+          failures integer not null default 0,
+          last_error text,
+          created_at timestamptz not null default now()
+        );
+      `.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`drop table event_subscriptions`.execute(db);
+    },
+  },
 };

@@ -33,7 +33,7 @@ export interface AccountsTable {
 
 export interface TransactionsTable {
   id: string;
-  kind: 'funding' | 'deposit' | 'payment' | 'book_transfer' | 'credit_card_payment';
+  kind: 'funding' | 'deposit' | 'payment' | 'book_transfer' | 'credit_card_payment' | 'settlement_debit' | 'settlement_credit' | 'reversal' | 'card_purchase';
   rail: string | null;
   status: 'pending' | 'completed' | 'returned';
   amount: Numeric;
@@ -44,6 +44,10 @@ export interface TransactionsTable {
   narrative: string;
   createdAt: CreatedAt;
   completedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Settlement legs (and their reversal): the AmpliFi transfer they belong to. */
+  reference: ColumnType<string | null, string | null | undefined, never>;
+  /** A reversal: the transaction it reverses (unique, so at most one reversal each). */
+  reversesTransactionId: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface PostingsTable {
@@ -88,6 +92,38 @@ export interface OperationsTable {
   createdAt: CreatedAt;
 }
 
+export interface CardsTable {
+  id: string;
+  accountId: string;
+  customerId: string;
+  type: 'debit' | 'virtual';
+  nameOnCard: string;
+  /** The full card number; never leaves the sandbox. */
+  pan: string;
+  expiryYyyymm: string;
+  status: 'inactive' | 'active' | 'blocked' | 'closed';
+  restrictions: Json;
+  /** Fixed at issue (and carried over on reissue), so the hash of a PIN request is stable for idempotency. */
+  pinSalt: string;
+  /** scrypt of the PIN with pinSalt; null until a PIN is set. */
+  pinHash: string | null;
+  replacesCardId: string | null;
+  issuedAt: CreatedAt;
+  activatedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  updatedAt: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface EventSubscriptionsTable {
+  id: string;
+  url: string;
+  secret: string;
+  cursor: ColumnType<string, string, string>;
+  isActive: Generated<boolean>;
+  failures: Generated<number>;
+  lastError: string | null;
+  createdAt: CreatedAt;
+}
+
 export interface SandboxDatabase {
   customers: CustomersTable;
   accounts: AccountsTable;
@@ -96,4 +132,6 @@ export interface SandboxDatabase {
   changes: ChangesTable;
   idempotencyKeys: IdempotencyKeysTable;
   operations: OperationsTable;
+  cards: CardsTable;
+  eventSubscriptions: EventSubscriptionsTable;
 }

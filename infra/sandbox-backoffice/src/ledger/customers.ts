@@ -56,6 +56,14 @@ export async function openAccount(trx: Trx, context: AccountContext, command: Op
   return { status: 201, body: { success: true, account: toAccount(account) }, transactionId, changes, summary: { destinationAccountId: opened.id } };
 }
 
+/** A sandbox control: the bank blocks, closes or reopens an account. */
+export async function setAccountStatus(trx: Trx, accountId: string, status: 'active' | 'blocked' | 'closed'): Promise<WorkResult> {
+  const updated = await trx.updateTable('accounts').set({ status, updatedAt: new Date() }).where('id', '=', accountId).where('type', '<>', 'internal').returning('id').executeTakeFirst();
+  if (!updated) throw new SandboxError('ACCOUNT_NOT_FOUND', `account ${accountId} not found`);
+  const account = await findAccount(trx, accountId);
+  return { status: 200, body: { success: true, account: toAccount(account) }, transactionId: null, changes: [] };
+}
+
 const defaultName = { checking: 'Checking', savings: 'Savings', credit_card: 'Credit card' } as const;
 
 /** The bank's own settlement account for each currency it holds; created at start, idempotently. */

@@ -1,10 +1,10 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { accountIdBO, createCustomerRequest, customerIdBO, openAccountRequest } from '@amplifi/backoffice';
+import { accountIdBO, accountStatusRequest, createCustomerRequest, customerIdBO, openAccountRequest } from '@amplifi/backoffice';
 import type { SandboxDeps } from '../deps';
 import { SandboxError } from '../errors';
 import { readBody, readParams, type SandboxEnv } from '../http';
-import { createCustomer, findAccount, findCustomer, listAccountTransactions, openAccount } from '../ledger/customers';
+import { createCustomer, findAccount, findCustomer, listAccountTransactions, openAccount, setAccountStatus } from '../ledger/customers';
 import { toAccount, toBalance } from '../ledger/views';
 import { noMoney, writeRoute } from './write-route';
 
@@ -46,6 +46,13 @@ export function registerAccountRoutes(app: Hono<SandboxEnv>, deps: SandboxDeps):
   app.get('/accounts/:accountIdBO', async (c) => {
     const { accountIdBO: id } = readParams(c, z.object({ accountIdBO }));
     return c.json({ success: true, account: toAccount(await findAccount(deps.db, id)) });
+  });
+
+  writeRoute(app, deps, '/simulate/account-status/:accountIdBO', {
+    operation: 'account.status',
+    parse: async (c) => ({ ...readParams(c, z.object({ accountIdBO })), ...(await readBody(c, accountStatusRequest)) }),
+    summary: (command) => ({ ...noMoney, destinationAccountId: command.accountIdBO }),
+    run: (trx, command) => setAccountStatus(trx, command.accountIdBO, command.status),
   });
 
   app.get('/accounts/:accountIdBO/balances', async (c) => {

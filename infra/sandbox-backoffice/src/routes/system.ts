@@ -1,8 +1,9 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { faultsRequest, type Capabilities } from '@amplifi/backoffice';
+import { eventSubscriptionRequest, faultsRequest, type Capabilities } from '@amplifi/backoffice';
 import type { SandboxDeps } from '../deps';
 import { readBody, readParams, type SandboxEnv } from '../http';
+import { SandboxError } from '../errors';
 import { readChanges, readOperations } from '../ledger/feeds';
 
 const cursorParams = z.object({ cursor: z.string().regex(/^\d{1,18}$/, 'must be a cursor returned by this feed, or 0') });
@@ -35,6 +36,20 @@ export function registerSystemRoutes(app: Hono<SandboxEnv>, deps: SandboxDeps): 
   app.get('/changes/:cursor', async (c) => {
     const { cursor } = readParams(c, cursorParams);
     return c.json({ success: true, ...(await readChanges(deps.db, BigInt(cursor))) });
+  });
+
+  // Where to push change events (the sandbox's own webhooks to AmpliFi's ingest endpoint), signed with the secret.
+  app.post('/event-subscriptions', async (c) => {
+    const { url, secret } = await readBody(c, eventSubscriptionRequest);
+    return c.json({ success: true, subscription: await deps.events.subscribe(url, secret) }, 201);
+  });
+
+  app.get('/event-subscriptions', async (c) => c.json({ success: true, subscriptions: await deps.events.list() }));
+
+  app.delete('/event-subscriptions/:id', async (c) => {
+    const { id } = readParams(c, z.object({ id: z.string().regex(/^es_[0-9a-z]{13}$/, 'must be an es_ id') }));
+    if (!(await deps.events.unsubscribe(id))) throw new SandboxError('SUBSCRIPTION_NOT_FOUND', `no event subscription ${id}`);
+    return c.json({ success: true });
   });
 
   app.get('/operations', async (c) => c.json({ success: true, ...(await readOperations(deps.db, 0n)) }));

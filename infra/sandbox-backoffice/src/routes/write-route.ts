@@ -22,6 +22,7 @@ export function writeRoute<C>(app: Hono<SandboxEnv>, deps: SandboxDeps, path: st
     const result = await runIdempotent(deps.db, { key, operation: spec.operation, command, summary: spec.summary(command) }, (trx) =>
       spec.run(trx, command),
     );
+    if (!result.replayed) deps.events.kick();
     return respond(c, result);
   });
 }

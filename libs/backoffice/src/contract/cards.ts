@@ -32,6 +32,18 @@ export const cardRestrictions = z.object({
   timeZone: z.string().min(1),
 });
 
+/**
+ * The IANA name Intl knows a time zone by (`america/new_york` → `America/New_York`), or undefined when it is
+ * unknown. Controls are judged with Intl, so a zone it cannot use must be refused when set, not at a purchase.
+ */
+export function canonicalTimeZone(timeZone: string): string | undefined {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
 export const cardStatus = z.enum(['inactive', 'active', 'blocked', 'closed']);
 
 /** A card as the back-office returns it. The full PAN and the PIN never leave the back-office. */

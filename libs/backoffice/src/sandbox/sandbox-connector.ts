@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BackOfficeConnector, HealthResult } from '../connector';
 import {
   account,
+  accountStatusRequest,
   accountTransaction,
   balance,
   bookTransferRequest,
@@ -22,6 +23,8 @@ import {
   creditCardPaymentRequest,
   customer,
   depositRequest,
+  eventSubscription,
+  eventSubscriptionRequest,
   faultsRequest,
   faultsState,
   health,
@@ -47,6 +50,8 @@ import {
   type CreditCardPaymentRequest,
   type Customer,
   type DepositRequest,
+  type EventSubscription,
+  type EventSubscriptionRequest,
   type FaultsRequest,
   type FaultsState,
   type Movement,
@@ -201,6 +206,19 @@ export class SandboxConnector implements BackOfficeConnector {
   /** A purchase at a merchant, authorized against the card's status and controls; an approval posts a transaction. */
   async simulateCardPurchase(request: CardPurchaseRequest, idempotencyKey: string): Promise<CardAuthorization> {
     return (await this.write('/simulate/card-purchase', cardPurchaseRequest, request, idempotencyKey, ok({ authorization: cardAuthorization }))).authorization;
+  }
+
+  async setAccountStatus(accountIdBO: string, status: 'active' | 'blocked' | 'closed', idempotencyKey: string): Promise<Account> {
+    return (await this.write(`/simulate/account-status/${segment(accountIdBO)}`, accountStatusRequest, { status }, idempotencyKey, ok({ account }))).account;
+  }
+
+  /** Asks the sandbox to push its change events to `url`, signed with `secret`. */
+  async subscribeToEvents(request: EventSubscriptionRequest): Promise<EventSubscription> {
+    return (await this.http.call('POST', '/event-subscriptions', { body: eventSubscriptionRequest.parse(request), schema: ok({ subscription: eventSubscription }) })).subscription;
+  }
+
+  async listEventSubscriptions(): Promise<EventSubscription[]> {
+    return (await this.http.call('GET', '/event-subscriptions', { schema: ok({ subscriptions: z.array(eventSubscription) }) })).subscriptions;
   }
 
   async settlePayment(transactionIdBO: string, idempotencyKey: string): Promise<Movement> {
