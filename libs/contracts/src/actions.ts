@@ -38,6 +38,8 @@ export const actionPayloads = {
     destinationBackOfficeId: z.string(),
     amount,
     currency,
+    /** When it differs from `currency`, the credit is converted at execution (absent in transfers queued before FX). */
+    destinationCurrency: currency.optional(),
     narrative,
   }),
   beneficiary_deletion: z.object({ beneficiaryId: z.string() }),

@@ -19,6 +19,8 @@ export const idTags = {
   payee: 'pgpay',
   remittance: 'rem',
   message: 'msg',
+  event: 'evt',
+  webhook: 'whk',
 } as const;
 
 export type IdEntity = keyof typeof idTags;

@@ -54,11 +54,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('action_id', 'text', (c) => c.notNull().references('queued_actions.id').onDelete('cascade'))
     .addColumn('step', 'text', (c) => c.notNull().check(sql`step in ('debit', 'credit', 'compensate')`))
     .addColumn('back_office_id', 'text', (c) => c.notNull().references('back_offices.id'))
-    .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('started', 'completed', 'failed')`))
+    .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('planned', 'started', 'completed', 'failed')`))
     .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
     .addColumn('transaction_id_bo', 'text')
     .addColumn('amount', 'numeric', (c) => c.notNull())
     .addColumn('currency', 'text', (c) => c.notNull())
+    // The credit leg of a transfer between currencies: the rate decided once, when the leg was first started,
+    // so a retry after a crash sends the same amount.
+    .addColumn('fx_rate', 'numeric')
+    .addColumn('fx_rate_source', 'text')
+    .addColumn('dts_fx_rate', 'timestamptz')
     .addColumn('failure_reason', 'text')
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('dts_started', 'timestamptz', (c) => c.notNull())

@@ -38,8 +38,13 @@ const overrides = {
     'cards.status': "'inactive' | 'active' | 'blocked' | 'closed'",
     'cards.restrictions': json('Record<string, unknown>'),
     'cards.previous_card_ids_bo': json('string[]'),
+    'backoffice_inbox.change': json('Record<string, unknown>', false),
+    'events.data': json('Record<string, unknown>', false),
+    'webhook_endpoints.event_types': json('string[]', false),
+    'webhook_endpoints.status': "Generated<'active' | 'failing' | 'disabled'>",
+    'webhook_deliveries.outcome': "'delivered' | 'failed' | 'given_up'",
     'saga_steps.step': "'debit' | 'credit' | 'compensate'",
-    'saga_steps.state': "'started' | 'completed' | 'failed'",
+    'saga_steps.state': "'planned' | 'started' | 'completed' | 'failed'",
   },
 };
 

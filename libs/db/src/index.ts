@@ -51,9 +51,53 @@ export {
   type NewAction,
   type QueuedAction,
 } from './repositories/actions';
-export { latestAccountTransactions, recordMovement, type MovementLine, type TransactionRow } from './repositories/transactions';
-export { listBackOffices, upsertBackOffice, type BackOfficeDefinition, type BackOfficeRow } from './repositories/back-offices';
-export { findUserAccount, insertAccountIfAbsent, listUserAccounts, type AccountRow, type NewAccount } from './repositories/accounts';
+export { advanceSyncCursor, inboxAfter, lockSyncCursor, storeInboxChanges, type InboxChange } from './repositories/ingest';
+export { appendEvents, eventsAfter, userEvents, type EventRow, type NewEvent } from './repositories/events';
+export { findSagaSteps, finishSagaStep, planSagaSteps, startSagaStep, type NewSagaStep, type SagaStep, type SagaStepName } from './repositories/sagas';
+export {
+  cacheStatementLines,
+  findAccountLine,
+  listAccountTransactions,
+  recordMovement,
+  updateTransactionNotes,
+  type MovementLine,
+  type StatementLine,
+  type TransactionNotes,
+  type TransactionRow,
+  type TransactionWindow,
+} from './repositories/transactions';
+export {
+  findBackOffice,
+  insertBackOffice,
+  listAllBackOffices,
+  listBackOffices,
+  updateBackOffice,
+  upsertBackOffice,
+  type BackOfficeChanges,
+  type BackOfficeDefinition,
+  type BackOfficeRow,
+} from './repositories/back-offices';
+export {
+  cacheAccountBalance,
+  findAccountsByBackOfficeAccounts,
+  findUserAccount,
+  insertAccountIfAbsent,
+  listUserAccounts,
+  updateUserAccount,
+  type AccountChanges, type AccountRow, type NewAccount } from './repositories/accounts';
+export { findRate, listCachedRates, upsertRateTable, type CachedRate, type FoundRate, type PublishedRate } from './repositories/rates';
+export {
+  cacheCardSnapshot,
+  findCardByBackOfficeCard,
+  findUserCard,
+  insertCardIfAbsent,
+  listUserCards,
+  replaceCardSnapshot,
+  updateCardPreferences,
+  type CardRow,
+  type CardSnapshot,
+  type NewCard,
+} from './repositories/cards';
 export type * from './schema.generated';
 export { findUserProfile, lockUserProfile, updateUserProfile, type PreviousName, type StoredAddress, type UserProfile, type UserProfileChanges } from './repositories/user-profile';
 export { insertCustomerIfAbsent, insertUserIfAbsent, upsertPasswordHash, type FixedUser } from './repositories/user-upserts';
@@ -72,3 +116,40 @@ export {
   type NewBeneficiaryRow,
   type TxnType,
 } from './repositories/beneficiaries';
+export {
+  countPendingEvents,
+  deleteWebhookEndpoint,
+  eventsChannel,
+  findEventById,
+  findWebhookEndpoint,
+  insertWebhookEndpoint,
+  listWebhookDeliveries,
+  listWebhookEndpoints,
+  modifyWebhookEndpoint,
+  notifyDeliverers,
+  pendingEventsCountCap,
+  queueWebhookReplays,
+  rotateWebhookSecret,
+  type NewWebhookEndpoint,
+  type WebhookDeliveryView,
+  type WebhookEndpointChanges,
+  type WebhookEndpointRow,
+  type WebhookStatus,
+} from './repositories/webhooks';
+export {
+  advanceWebhookCursor,
+  claimWebhookEndpoints,
+  lastAssignedEventSeq,
+  nextWebhookReplay,
+  nextWebhookRetry,
+  recordWebhookAttempt,
+  releaseWebhookLease,
+  renewWebhookLease,
+  runningTransactionIds,
+  subscribedEventsAfter,
+  type AttemptRecord,
+  type EndpointStateChange,
+  type LeaseRequest,
+  type WebhookDeliveryRow,
+} from './repositories/webhook-delivery';
+export { listenForNotifications, type NotificationListener, type NotificationListenerOptions } from './notifications';

@@ -38,6 +38,13 @@ export interface Accounts {
   userId: string;
 }
 
+export interface BackofficeInbox {
+  backOfficeId: string;
+  change: ColumnType<Record<string, unknown>, string, string>;
+  dtsReceived: Generated<Timestamp>;
+  seq: Int8;
+}
+
 export interface BackOffices {
   baseCurrency: string;
   capabilities: Generated<ColumnType<string[], string, string>>;
@@ -117,6 +124,15 @@ export interface DeviceLinks {
   userId: string;
 }
 
+export interface Events {
+  data: ColumnType<Record<string, unknown>, string, string>;
+  dtsCreated: Generated<Timestamp>;
+  id: string;
+  seq: Generated<Int8>;
+  type: string;
+  userId: string | null;
+}
+
 export interface FxRates {
   backOfficeId: string;
   buy: Numeric;
@@ -173,10 +189,13 @@ export interface SagaSteps {
   backOfficeId: string;
   currency: string;
   dtsFinished: Timestamp | null;
+  dtsFxRate: Timestamp | null;
   dtsStarted: Timestamp;
   failureReason: string | null;
+  fxRate: Numeric | null;
+  fxRateSource: string | null;
   idempotencyKey: string;
-  state: "started" | "completed" | "failed";
+  state: "planned" | "started" | "completed" | "failed";
   step: "debit" | "credit" | "compensate";
   transactionIdBo: string | null;
 }
@@ -193,6 +212,13 @@ export interface Sessions {
   id: string;
   tokenHash: string;
   userId: string;
+}
+
+export interface SyncCursors {
+  backOfficeId: string;
+  cursor: Generated<string>;
+  dtsModified: Generated<Timestamp>;
+  dtsPolled: Timestamp | null;
 }
 
 export interface TotpCredentials {
@@ -259,13 +285,56 @@ export interface Users {
   userName: string;
 }
 
+export interface WebhookDeliveries {
+  attempt: number;
+  dtsAttempted: Timestamp;
+  durationMs: number;
+  endpointId: string;
+  error: string | null;
+  eventSeq: Int8;
+  id: Generated<Int8>;
+  isReplay: Generated<boolean>;
+  outcome: "delivered" | "failed" | "given_up";
+  responseStatus: number | null;
+}
+
+export interface WebhookEndpoints {
+  attempt: Generated<number>;
+  cursor: Generated<Int8>;
+  description: Generated<string>;
+  disabledReason: string | null;
+  dtsCreated: Generated<Timestamp>;
+  dtsFirstFailure: Timestamp | null;
+  dtsLeaseExpiry: Timestamp | null;
+  dtsModified: Generated<Timestamp>;
+  dtsNextAttempt: Timestamp | null;
+  dtsPreviousSecretExpiry: Timestamp | null;
+  eventTypes: ColumnType<string[], string, string>;
+  id: string;
+  isActive: Generated<boolean>;
+  leaseOwner: string | null;
+  previousSecretCiphertext: string | null;
+  secretCiphertext: string;
+  status: Generated<"active" | "failing" | "disabled">;
+  url: string;
+}
+
+export interface WebhookReplays {
+  dtsCreated: Generated<Timestamp>;
+  endpointId: string;
+  eventSeq: Int8;
+  id: Generated<Int8>;
+}
+
 export interface DB {
   accounts: Accounts;
+  backofficeInbox: BackofficeInbox;
   backOffices: BackOffices;
   beneficiaries: Beneficiaries;
   cards: Cards;
   customers: Customers;
   deviceLinks: DeviceLinks;
+  events: Events;
   fxRates: FxRates;
   loginThrottle: LoginThrottle;
   outbox: Outbox;
@@ -273,7 +342,11 @@ export interface DB {
   queuedActions: QueuedActions;
   sagaSteps: SagaSteps;
   sessions: Sessions;
+  syncCursors: SyncCursors;
   totpCredentials: TotpCredentials;
   transactions: Transactions;
   users: Users;
+  webhookDeliveries: WebhookDeliveries;
+  webhookEndpoints: WebhookEndpoints;
+  webhookReplays: WebhookReplays;
 }

@@ -24,15 +24,20 @@ export const TransactionSchema = z
     credit: z.number(),
     currency: z.string(),
     narrative: z.string(),
-    stateId: z.number().int(),
-    transactionState: z.enum(['pending', 'confirmed', 'declined']),
+    stateId: z
+      .number()
+      .int()
+      .openapi({ description: 'Our convention (the reference documents only 400 with `confirmed`): 200 pending, 400 confirmed, 500 declined.' }),
+    transactionState: z
+      .enum(['pending', 'confirmed', 'declined'])
+      .openapi({ description: '`pending` while the back-office holds the money (ACH, cheque), `confirmed` once settled, `declined` when returned.' }),
     isPending: z.boolean(),
     isComplete: z.boolean(),
     isDeclined: z.boolean(),
     AFiBeneficiaryId: z.string().nullable(),
     reference: z.string().nullable(),
-    labels: z.array(z.string()),
-    comment: z.string().nullable(),
+    labels: z.array(z.string()).openapi({ description: "The user's own labels (POST /account/:AFiAccountId/transaction/:transactionId)." }),
+    comment: z.string().nullable().openapi({ description: "The user's own comment; null when there is none." }),
     dtsValue: z.string(),
     dtsRecorded: z.string(),
     dtsCompleted: z.string().nullable(),

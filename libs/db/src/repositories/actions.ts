@@ -113,10 +113,10 @@ export async function completeAction(db: Db | Transaction<Database>, id: string,
   return done.numUpdatedRows > 0n;
 }
 
-export async function failAction(db: Db, id: string, reason: string, now: Date): Promise<boolean> {
+export async function failAction(db: Db, id: string, reason: string, now: Date, result?: Record<string, unknown>): Promise<boolean> {
   const done = await db
     .updateTable('queuedActions')
-    .set({ state: 'failed', failureReason: reason.slice(0, 500), dtsFinished: now })
+    .set({ state: 'failed', failureReason: reason.slice(0, 500), dtsFinished: now, ...(result ? { result: JSON.stringify(result) } : {}) })
     .where('id', '=', id)
     .where('state', '=', 'executing')
     .executeTakeFirst();

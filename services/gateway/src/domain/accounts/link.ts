@@ -2,7 +2,7 @@ import type { Account, BackOfficeConnector } from '@amplifi/backoffice';
 import { newId } from '@amplifi/contracts';
 import { findUserAccount, insertAccountIfAbsent, type AccountRow, type Db } from '@amplifi/db';
 import type { FieldCipher } from '@amplifi/security';
-import { maskAccountNumber } from './account-view';
+import { maskAccountNumber } from '@amplifi/views';
 
 /**
  * Makes a back-office account one of the user's AFi accounts (onboarding, demo data, tests). The account
