@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ConnectorRegistry } from '@amplifi/backoffice';
-import { createDb, listBackOffices } from '@amplifi/db';
+import { createDb, findBackOffice, listBackOffices } from '@amplifi/db';
 import { actionQueueName, createWorker, QueueRegistry } from '@amplifi/queue';
 import { FieldCipher } from '@amplifi/security';
 import type { Logger } from '@amplifi/telemetry';
@@ -29,7 +29,7 @@ export function createDispatcher(config: DispatcherConfig, logger: Logger, now: 
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = new QueueRegistry(redis, config.QUEUE_PREFIX);
-  const connectors = new ConnectorRegistry({ timeoutMs: config.BACKOFFICE_TIMEOUT_MS, load: (id) => listBackOffices(db, id).then((rows) => rows[0]) });
+  const connectors = new ConnectorRegistry({ timeoutMs: config.BACKOFFICE_TIMEOUT_MS, load: (id) => findBackOffice(db, id) });
   const ctx: ExecutionContext = {
     db,
     cipher: new FieldCipher(config.DATA_ENCRYPTION_KEYS),
@@ -40,6 +40,7 @@ export function createDispatcher(config: DispatcherConfig, logger: Logger, now: 
   const workers = new Map<string, Worker>();
   let relayTimer: NodeJS.Timeout | undefined;
   let relaying: Promise<unknown> = Promise.resolve();
+  let stopping: Promise<void> | undefined;
 
   const relay = () => relayOnce({ db, queues, logger, now, batchSize: config.RELAY_BATCH_SIZE });
 
@@ -78,16 +79,22 @@ export function createDispatcher(config: DispatcherConfig, logger: Logger, now: 
       scheduleRelay();
       logger.info({ queuePrefix: config.QUEUE_PREFIX, queues: [...workers.keys()] }, 'connected to Postgres and Redis');
     },
-    async stop() {
-      clearTimeout(relayTimer);
-      await relaying;
-      await Promise.all([...workers.values()].map((worker) => worker.close()));
-      await queues.close();
-      await connectors.close();
-      if (redis.status === 'ready') await redis.quit();
-      else redis.disconnect();
-      await db.destroy();
+    stop() {
+      // Idempotent: a second stop waits for the first.
+      stopping ??= stopAll();
+      return stopping;
     },
     relay,
   };
+
+  async function stopAll(): Promise<void> {
+    clearTimeout(relayTimer);
+    await relaying;
+    await Promise.all([...workers.values()].map((worker) => worker.close()));
+    await queues.close();
+    await connectors.close();
+    if (redis.status === 'ready') await redis.quit();
+    else redis.disconnect();
+    await db.destroy();
+  }
 }

@@ -2,17 +2,21 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { actionPayloads, destinationContext, newId, type ActionPayloads } from '@amplifi/contracts';
 import { BackOfficeError, lineState, type BackOfficeConnector, type Movement } from '@amplifi/backoffice';
 import {
+  appendEvents,
   claimForExecution,
   completeAction,
   failAction,
   findAction,
   markBeneficiaryDeleted,
   recordMovement,
+  type MovementLine,
   type Db,
+  type NewEvent,
   type QueuedAction,
 } from '@amplifi/db';
 import type { FieldCipher } from '@amplifi/security';
 import type { Logger } from '@amplifi/telemetry';
+import { RetryLater, runTransferSaga, type SagaContext, type SagaLines } from './saga';
 
 export interface ExecutionContext {
   db: Db;
@@ -23,6 +27,16 @@ export interface ExecutionContext {
 }
 
 export type Outcome = 'completed' | 'failed' | 'not-ours' | 'missing';
+
+/** An action that ended unsuccessfully after calls that may have moved money (a compensated saga): its result is kept. */
+class ActionFailed extends UnrecoverableError {
+  constructor(
+    reason: string,
+    readonly result: Record<string, unknown>,
+  ) {
+    super(reason);
+  }
+}
 
 /** The key the back-office deduplicates on: the same action always sends the same key (DESIGN decision 3). */
 export function idempotencyKey(action: Pick<QueuedAction, 'id'>, step = 'main'): string {
@@ -42,7 +56,7 @@ export async function executeAction(ctx: ExecutionContext, actionId: string, job
   const log = ctx.logger.child({ actionId, kind: action.kind });
   try {
     const result = await perform(ctx, action);
-    await completeAction(ctx.db, action.id, result, ctx.now());
+    await finish(ctx, action, { state: 'completed', result });
     log.info({ attempts: action.attempts }, 'action completed');
     return 'completed';
   } catch (error) {
@@ -51,9 +65,13 @@ export async function executeAction(ctx: ExecutionContext, actionId: string, job
       log.warn({ reason: error.reason, attempt: action.attempts }, 'retryable back-office failure; will retry');
       throw error;
     }
+    if (error instanceof RetryLater) {
+      log.warn({ reason: error.message, attempt: action.attempts }, 'not decided yet; will retry');
+      throw error;
+    }
     if (error instanceof BackOfficeError || error instanceof UnrecoverableError) {
       const reason = describe(error, lastAttempt);
-      await failAction(ctx.db, action.id, reason, ctx.now());
+      await finish(ctx, action, { state: 'failed', reason, result: error instanceof ActionFailed ? error.result : undefined });
       log.warn({ reason }, 'action failed');
       throw new UnrecoverableError(reason);
     }
@@ -62,6 +80,42 @@ export async function executeAction(ctx: ExecutionContext, actionId: string, job
     // idempotency key turns the repeat into a replay of the first answer.
     log.error({ err: error }, 'action interrupted after it started; it will be retried');
     throw error;
+  }
+}
+
+type Ending = { state: 'completed'; result: Record<string, unknown> } | { state: 'failed'; reason: string; result: Record<string, unknown> | undefined };
+
+/**
+ * Ends the action and appends its event in one transaction: the front-end hears of an ending exactly when it
+ * happened (a remittance or transfer completed or failed, a beneficiary deleted).
+ */
+async function finish(ctx: ExecutionContext, action: QueuedAction, ending: Ending): Promise<void> {
+  const now = ctx.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const ended =
+      ending.state === 'completed' ? await completeAction(trx, action.id, ending.result, now) : await failAction(trx, action.id, ending.reason, now, ending.result);
+    if (ended) await appendEvents(trx, [endingEvent(action, ending)], now);
+  });
+}
+
+function endingEvent(action: QueuedAction, ending: Ending): NewEvent {
+  const data = {
+    AFiUserId: action.userId,
+    undo: { id: action.id },
+    ...(action.clientKey ? { AFiRemittanceId: action.clientKey } : {}),
+    kind: action.kind,
+    state: ending.state,
+    ...(ending.state === 'failed' ? { failureReason: ending.reason } : {}),
+    result: ending.result ?? null,
+  };
+  switch (action.kind) {
+    case 'acc2acc':
+      return { userId: action.userId, type: ending.state === 'completed' ? 'transfer.completed' : 'transfer.failed', data };
+    case 'beneficiary_deletion':
+      return { userId: action.userId, type: 'beneficiary.status_changed', data: { ...data, status: ending.state === 'completed' ? 'Deleted' : 'Active' } };
+    case 'remittance':
+    case 'credit_card_payment':
+      return { userId: action.userId, type: ending.state === 'completed' ? 'remittance.completed' : 'remittance.failed', data };
   }
 }
 
@@ -129,8 +183,11 @@ async function payCard(ctx: ExecutionContext, action: QueuedAction, p: ActionPay
 
 async function transfer(ctx: ExecutionContext, action: QueuedAction, p: ActionPayloads['acc2acc']) {
   const backOfficeId = requireBackOffice(action);
-  // Transfers across back-offices are a saga (the multi-back-office issue); until then they are refused at the gateway.
-  if (p.destinationBackOfficeId !== backOfficeId) throw new UnrecoverableError('transfers across back-offices are not supported yet');
+  if (p.destinationBackOfficeId !== backOfficeId || (p.destinationCurrency ?? p.currency) !== p.currency) {
+    const outcome = await runTransferSaga(sagaContext(ctx), action, p);
+    if (outcome.state === 'failed') throw new ActionFailed(outcome.reason, outcome.result);
+    return outcome.result;
+  }
   const connector = await connectorOf(ctx, action, backOfficeId);
   const movement = await connector.bookTransfer(
     { sourceAccountIdBO: p.sourceAccountIdBO, destinationAccountIdBO: p.destinationAccountIdBO, amount: p.amount, currency: p.currency, narrative: p.narrative },
@@ -177,28 +234,66 @@ function betweenOwnAccounts(p: { sourceAccountId: string; sourceAccountIdBO: str
  * reports. A failure here does not undo the payment (it happened); the sync service refreshes the cache later.
  */
 async function record(ctx: ExecutionContext, connector: BackOfficeConnector, action: QueuedAction, movement: Movement, legs: Leg[], txnType: string, beneficiaryId?: string) {
+  for (const leg of legs) {
+    await recordLine(ctx, connector, action, { movement, leg, txnType, state: lineState(movement.status), beneficiaryId });
+  }
+}
+
+interface Line {
+  movement: Movement;
+  leg: Leg;
+  txnType: string;
+  state: 'pending' | 'confirmed' | 'declined';
+  beneficiaryId?: string | undefined;
+  extra?: Pick<MovementLine, 'fxRate' | 'fxRateSource' | 'dtsFxRate' | 'originalAmount' | 'originalCurrency'>;
+}
+
+async function recordLine(ctx: ExecutionContext, connector: BackOfficeConnector, action: QueuedAction, line: Line) {
+  const { movement, leg } = line;
   try {
-    for (const leg of legs) {
-      const balance = await connector.getBalances(leg.accountIdBO);
-      await recordMovement(ctx.db, {
-        id: newId('transaction'),
-        userId: action.userId,
-        accountId: leg.accountId,
-        backOfficeId: connector.id,
-        transactionIdBO: movement.transactionIdBO,
-        txnType,
-        amount: leg.sign < 0 ? `-${movement.amount}` : movement.amount,
-        currency: movement.currency,
-        narrative: movement.narrative,
-        state: lineState(movement.status),
-        queuedActionId: action.id,
-        beneficiaryId: beneficiaryId ?? null,
-        dtsValue: new Date(movement.dtsCreated),
-        dtsCompleted: movement.dtsCompleted ? new Date(movement.dtsCompleted) : null,
-        balance: { native: balance.ledger, available: balance.available },
-      });
-    }
+    const balance = await connector.getBalances(leg.accountIdBO);
+    await recordMovement(ctx.db, {
+      id: newId('transaction'),
+      userId: action.userId,
+      accountId: leg.accountId,
+      backOfficeId: connector.id,
+      transactionIdBO: movement.transactionIdBO,
+      txnType: line.txnType,
+      amount: leg.sign < 0 ? `-${movement.amount}` : movement.amount,
+      currency: movement.currency,
+      narrative: movement.narrative,
+      state: line.state,
+      queuedActionId: action.id,
+      beneficiaryId: line.beneficiaryId ?? null,
+      dtsValue: new Date(movement.dtsCreated),
+      dtsCompleted: movement.dtsCompleted ? new Date(movement.dtsCompleted) : null,
+      balance: { native: balance.ledger, available: balance.available },
+      ...line.extra,
+    });
   } catch (error) {
     ctx.logger.warn({ actionId: action.id, err: error instanceof Error ? error.message : String(error) }, 'could not cache the executed movement');
   }
+}
+
+/**
+ * The saga's lines: the debit on the source account (pending until the credit lands, declined when reversed),
+ * the credit on the destination with the rate it was converted at, and the reversal, declined with its debit
+ * so that the pair shows as a transfer that did not happen. The user sees one transfer with one state.
+ */
+function sagaContext(ctx: ExecutionContext): SagaContext {
+  return {
+    ...ctx,
+    async recordLines(action, p, lines: SagaLines) {
+      const source = await ctx.connector(requireBackOffice(action));
+      const sourceLeg: Leg = { accountId: p.sourceAccountId, accountIdBO: p.sourceAccountIdBO, sign: -1 };
+      if (lines.debit) await recordLine(ctx, source, action, { movement: lines.debit.movement, leg: sourceLeg, txnType: 'acc2acc', state: lines.debit.state });
+      if (lines.reversal) await recordLine(ctx, source, action, { movement: lines.reversal, leg: { ...sourceLeg, sign: 1 }, txnType: 'acc2acc', state: 'declined' });
+      if (lines.credit) {
+        const { movement, step } = lines.credit;
+        const extra = step.fxRate ? { fxRate: step.fxRate, fxRateSource: step.fxRateSource, dtsFxRate: step.dtsFxRate, originalAmount: p.amount, originalCurrency: p.currency } : {};
+        const destination = await ctx.connector(p.destinationBackOfficeId);
+        await recordLine(ctx, destination, action, { movement, leg: { accountId: p.destinationAccountId, accountIdBO: p.destinationAccountIdBO, sign: 1 }, txnType: 'acc2acc', state: 'confirmed', extra });
+      }
+    },
+  };
 }

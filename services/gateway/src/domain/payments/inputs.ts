@@ -35,11 +35,11 @@ export function parseMoney(amount: string | number, currency: string): Money {
  * One of the user's own accounts that can move money in `currency`. Another user's account is simply not
  * found (404), so ids cannot be probed.
  */
-export async function usableAccount(deps: AppDeps, userId: string, accountId: string, currency: string, field: string): Promise<AccountRow> {
+export async function usableAccount(deps: AppDeps, userId: string, accountId: string, currency: string | null, field: string): Promise<AccountRow> {
   const account = await findUserAccount(deps.db, userId, accountId);
   if (!account) throw new ApiError('NOT_FOUND', { params: { resource: 'Account' } });
   if (account.status !== 'active' || account.isClosed) throw invalid(field, 'the account is not active');
-  if (account.currency !== currency) throw invalid('currency', `the account holds ${account.currency}, not ${currency}`);
+  if (currency !== null && account.currency !== currency) throw invalid('currency', `the account holds ${account.currency}, not ${currency}`);
   return account;
 }
 

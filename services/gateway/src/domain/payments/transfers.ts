@@ -8,6 +8,7 @@ import { payableBeneficiary } from '../beneficiaries';
 import { queueAction } from '../actions/queue-action';
 import { ttlSeconds, undoView } from '../actions/undo-view';
 import { invalid, narrativeOf, parseMoney, requireCapability, usableAccount } from './inputs';
+import { backOfficeUnavailable } from '../../errors';
 
 interface Narratives {
   narrative?: string | null;
@@ -41,17 +42,25 @@ function queuedAnswer(text: string, action: Parameters<typeof undoView>[0], now:
   return { success: true as const, text, TTLsec: ttlSeconds(action, now), undo: undoView(action, now) };
 }
 
-/** Queues a transfer between two of the user's own accounts (undoable). */
+/**
+ * Queues a transfer between two of the user's own accounts (undoable). `amount` and `currency` are what leaves
+ * the source account, in its currency. Within one back-office and one currency it is a book transfer; across
+ * back-offices or currencies it is a saga of settlement legs (DESIGN decision 4), the credit converted at the
+ * destination back-office's rate when the transfer executes.
+ */
 export async function queueAcc2Acc(deps: AppDeps, userId: string, request: Acc2AccRequest) {
   const money = parseMoney(request.amount, request.currency);
   if (request.sourceAFiAccountId === request.destinationAFiAccountId) throw invalid('destinationAFiAccountId', 'the destination must differ from the source');
   const source = await usableAccount(deps, userId, request.sourceAFiAccountId, money.currency, 'sourceAFiAccountId');
-  const destination = await usableAccount(deps, userId, request.destinationAFiAccountId, money.currency, 'destinationAFiAccountId');
-  // Across back-offices this is a saga (the multi-back-office issue); refused clearly until it exists.
-  if (source.backOfficeId !== destination.backOfficeId) {
-    throw invalid('destinationAFiAccountId', 'transfers between accounts in different back-offices are not supported yet');
+  const destination = await usableAccount(deps, userId, request.destinationAFiAccountId, null, 'destinationAFiAccountId');
+  const isSaga = source.backOfficeId !== destination.backOfficeId || source.currency !== destination.currency;
+  if (isSaga) {
+    await requireCapability(deps, source, 'settlement', 'sourceAFiAccountId');
+    await requireCapability(deps, destination, 'settlement', 'destinationAFiAccountId');
+    if (source.currency !== destination.currency) await requireCapability(deps, destination, 'rates', 'destinationAFiAccountId');
+  } else {
+    await requireCapability(deps, source, 'bookTransfer', 'sourceAFiAccountId');
   }
-  await requireCapability(deps, source, 'bookTransfer', 'sourceAFiAccountId');
   const { action } = await queueAction(deps, {
     userId,
     kind: 'acc2acc',
@@ -66,6 +75,7 @@ export async function queueAcc2Acc(deps: AppDeps, userId: string, request: Acc2A
       destinationBackOfficeId: destination.backOfficeId,
       amount: money.amount,
       currency: money.currency,
+      ...(destination.currency === money.currency ? {} : { destinationCurrency: destination.currency }),
       narrative: narrativeOf(request),
     }),
   });
@@ -155,7 +165,7 @@ export async function payBeneficiaryNow(deps: AppDeps, userId: string, beneficia
 function backOfficeFailure(error: unknown): unknown {
   if (!(error instanceof BackOfficeError)) return error;
   if (error.isRetryable) {
-    return new ApiError('SERVICE_UNAVAILABLE', { headers: { 'Retry-After': String(Math.ceil((error.retryAfterMs ?? 5000) / 1000)) }, cause: error });
+    return backOfficeUnavailable(error);
   }
   return new ApiError('CONFLICT', { params: { reason: `the back-office refused the payment (${error.reason})` }, cause: error });
 }
