@@ -105,8 +105,13 @@ describe('npm start', () => {
     const accounts = await fetch(`${baseUrl}/accounts`, { headers: { token: session.token ?? '' } });
     expect(await accounts.json()).toMatchObject({
       success: true,
-      accounts: [{ backOfficeId: 'sandbox-usd', typeId: 'checking', balance: { currency: 'USD', native: 5000, available: 5000 } }],
+      accounts: [
+        { backOfficeId: 'sandbox-usd', typeId: 'checking', isMain: true, balance: { currency: 'USD', native: 5000, available: 5000 } },
+        { backOfficeId: 'sandbox-eur', typeId: 'savings', balance: { currency: 'EUR', native: 1000, available: 1000 } },
+      ],
     });
+    const cards = await fetch(`${baseUrl}/cards`, { headers: { token: session.token ?? '' } });
+    expect(await cards.json()).toMatchObject({ success: true, cards: [{ backOfficeId: 'sandbox-usd', status: 'active', isActive: true, num: expect.stringMatching(/^\d{6}\*{6}\d{4}$/) }] });
   });
 
   it('stops every process and exits 0 on Ctrl-C (SIGINT)', async () => {

@@ -95,5 +95,14 @@ export function stackEnv(config: StackConfig, env: NodeJS.ProcessEnv): NodeJS.Pr
     DEMO_PASSWORD: config.demoPassword,
     DEMO_SANDBOX_USD_URL: `http://127.0.0.1:${config.sandboxes[0]?.port}`,
     DEMO_SANDBOX_EUR_URL: `http://127.0.0.1:${config.sandboxes[1]?.port}`,
+    // Where the demo sandboxes push their change events, and the secrets they sign them with.
+    DEMO_GATEWAY_URL: `http://127.0.0.1:${config.port}`,
+    BACKOFFICE_SANDBOX_USD_WEBHOOK_SECRET: env.BACKOFFICE_SANDBOX_USD_WEBHOOK_SECRET || demoWebhookSecret,
+    BACKOFFICE_SANDBOX_EUR_WEBHOOK_SECRET: env.BACKOFFICE_SANDBOX_EUR_WEBHOOK_SECRET || demoWebhookSecret,
+    // The demo's webhook receivers are on this machine; production refuses loopback and private targets.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: config.nodeEnv === 'production' ? env.WEBHOOK_ALLOW_PRIVATE_TARGETS : (env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? 'true'),
   };
 }
+
+/** Signs the demo sandboxes' pushed events; a demo value, like the demo password. */
+const demoWebhookSecret = 'amplifi-demo-backoffice-webhook-secret';

@@ -27,12 +27,20 @@ export const gatewayConfigSchema = z
     /** Where the demo seed finds the sandbox back-offices that `npm start` runs. */
     DEMO_SANDBOX_USD_URL: z.url().default('http://127.0.0.1:4101'),
     DEMO_SANDBOX_EUR_URL: z.url().default('http://127.0.0.1:4102'),
+    /** The gateway's own URL as the demo sandboxes reach it, to push their change events to /ingest/backoffice/:id. */
+    DEMO_GATEWAY_URL: z.url().optional(),
     /** Undo windows per action type, in milliseconds (the seed shows ~2 s for a remittance, the reference 120 s for a beneficiary deletion). */
     BACKOFFICE_TIMEOUT_MS: positiveInt.default(5_000),
     UNDO_WINDOW_REMITTANCE_MS: z.coerce.number().int().min(0).default(2_000),
     UNDO_WINDOW_CREDIT_CARD_PAYMENT_MS: z.coerce.number().int().min(0).default(2_000),
     UNDO_WINDOW_ACC2ACC_MS: z.coerce.number().int().min(0).default(120_000),
     UNDO_WINDOW_BENEFICIARY_DELETION_MS: z.coerce.number().int().min(0).default(120_000),
+    /** Webhook URLs may name private, loopback, link-local, … addresses (test receivers); off by default (SSRF). */
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: envBoolean.default(false),
+    /** Webhook URLs must be https; by default on in production only (test receivers speak plain http). */
+    WEBHOOK_REQUIRE_HTTPS: envBoolean.optional(),
+    /** How long the previous signing secret keeps signing after a rotation: 24 h. */
+    WEBHOOK_SECRET_GRACE_MS: positiveInt.default(24 * 60 * 60 * 1000),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;
@@ -50,10 +58,33 @@ export const gatewayConfigSchema = z
     ADMIN_KEY_HASHES: c.ADMIN_KEY_HASHES ?? [sha256Hex(DEV_ADMIN_KEY)],
     DATA_ENCRYPTION_KEYS: c.DATA_ENCRYPTION_KEYS ?? dataEncryptionKeys.parse(DEV_DATA_KEY),
     usesDevAdminKey: !c.ADMIN_KEY_HASHES,
+    WEBHOOK_REQUIRE_HTTPS: c.WEBHOOK_REQUIRE_HTTPS ?? c.NODE_ENV === 'production',
   }));
 
-export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+export type GatewayConfig = z.output<typeof gatewayConfigSchema> & {
+  /**
+   * The secrets back-offices sign their pushed change events with, from `BACKOFFICE_<ID>_WEBHOOK_SECRET`
+   * (`sandbox-usd` → `BACKOFFICE_SANDBOX_USD_WEBHOOK_SECRET`), keyed by that normalised id.
+   */
+  backOfficeWebhookSecrets: Readonly<Record<string, string>>;
+};
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  return loadConfig(gatewayConfigSchema, env);
+  return { ...loadConfig(gatewayConfigSchema, env), backOfficeWebhookSecrets: backOfficeSecrets(env, 'WEBHOOK_SECRET') };
+}
+
+/** Secrets are per back-office environment variables, never rows: `BACKOFFICE_<ID>_<NAME>`. */
+function backOfficeSecrets(env: NodeJS.ProcessEnv, name: string): Record<string, string> {
+  const pattern = new RegExp(`^BACKOFFICE_([A-Z0-9_]+)_${name}$`);
+  const found: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    const id = pattern.exec(key)?.[1];
+    if (id && value) found[id] = value;
+  }
+  return found;
+}
+
+/** The key of a back-office in `backOfficeWebhookSecrets`. */
+export function backOfficeEnvName(backOfficeId: string): string {
+  return backOfficeId.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { ConnectorRegistry } from '@amplifi/backoffice';
-import { createDb, listBackOffices } from '@amplifi/db';
+import { createDb, findBackOffice } from '@amplifi/db';
 import { FieldCipher } from '@amplifi/security';
 import { QueueRegistry } from '@amplifi/queue';
 import type { Logger } from '@amplifi/telemetry';
@@ -18,7 +18,7 @@ export function createDeps(config: GatewayConfig, logger: Logger): AppDeps & { c
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = new QueueRegistry(redis, config.QUEUE_PREFIX);
-  const connectors = new ConnectorRegistry({ timeoutMs: config.BACKOFFICE_TIMEOUT_MS, load: (id) => listBackOffices(db, id).then((rows) => rows[0]) });
+  const connectors = new ConnectorRegistry({ timeoutMs: config.BACKOFFICE_TIMEOUT_MS, load: (id) => findBackOffice(db, id) });
   return {
     config,
     queues,

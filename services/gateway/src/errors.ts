@@ -1,12 +1,13 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { BackOfficeError } from '@amplifi/backoffice';
 import { ApiError, errorEnvelope, toApiError } from '@amplifi/errors';
 import type { AppEnv } from './context';
 import type { App } from './openapi';
 
 /** The single place that turns anything thrown into the JSON envelope. Internal details never reach the client. */
 export function respondWithError(thrown: unknown, c: Context<AppEnv>): Response {
-  const error = fromHono(thrown) ?? toApiError(thrown);
+  const error = fromHono(thrown) ?? fromBackOffice(thrown) ?? toApiError(thrown);
   const requestId = c.get('requestId') ?? 'unknown';
   if (error.status >= 500) {
     (c.get('logger') ?? c.get('deps')?.logger)?.error({ err: error.cause ?? error, code: error.code }, 'request failed');
@@ -22,6 +23,18 @@ function fromHono(thrown: unknown): ApiError | undefined {
   if (thrown.status === 400 && /json/i.test(thrown.message)) return new ApiError('MALFORMED_JSON');
   if (thrown.status >= 400 && thrown.status < 500) return new ApiError('VALIDATION_FAILED', { fields: [{ path: '', message: thrown.message }] });
   return new ApiError('INTERNAL', { cause: thrown });
+}
+
+// A back-office failure no route handled: one that may pass (down, too slow, disabled by the operator) is a 503
+// to retry later rather than a 500; any other is a 500 like every unexpected error.
+function fromBackOffice(thrown: unknown): ApiError | undefined {
+  if (!(thrown instanceof BackOfficeError) || !thrown.isRetryable) return undefined;
+  return backOfficeUnavailable(thrown);
+}
+
+/** A back-office that cannot answer now: 503 with Retry-After (the back-office's own, else 5 s). */
+export function backOfficeUnavailable(error: BackOfficeError): ApiError {
+  return new ApiError('SERVICE_UNAVAILABLE', { headers: { 'Retry-After': String(Math.ceil((error.retryAfterMs ?? 5_000) / 1_000)) }, cause: error });
 }
 
 /**

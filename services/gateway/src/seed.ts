@@ -1,7 +1,7 @@
 import { createDb } from '@amplifi/db';
 import { FieldCipher } from '@amplifi/security';
 import { createLogger } from '@amplifi/telemetry';
-import { loadGatewayConfig } from './config';
+import { backOfficeEnvName, loadGatewayConfig } from './config';
 import { seedDemoBanking } from './demo/banking';
 import { seedDemoData } from './demo/seed';
 
@@ -15,7 +15,10 @@ try {
   const accountsOpened = await seedDemoBanking(db, new FieldCipher(config.DATA_ENCRYPTION_KEYS), {
     usd: { id: 'sandbox-usd', name: 'Sandbox USD', url: config.DEMO_SANDBOX_USD_URL },
     eur: { id: 'sandbox-eur', name: 'Sandbox EUR', url: config.DEMO_SANDBOX_EUR_URL },
-  });
+  }, config.DEMO_GATEWAY_URL ? {
+    gatewayUrl: config.DEMO_GATEWAY_URL,
+    secrets: Object.fromEntries(['sandbox-usd', 'sandbox-eur'].map((id) => [id, config.backOfficeWebhookSecrets[backOfficeEnvName(id)]])),
+  } : undefined);
   logger.info({ users, accountsOpened }, 'demo data ready');
 } catch (err) {
   logger.error({ err }, 'demo data not loaded');

@@ -74,7 +74,7 @@ describe('tsx services/gateway/src/seed.ts', () => {
     await Promise.all(sandboxes.map((s) => s.stop()));
   });
 
-  const seed = () =>
+  const seed = (extra: Record<string, string> = {}) =>
     run(path.join(root, 'node_modules/.bin/tsx'), ['services/gateway/src/seed.ts'], {
       cwd: root,
       env: {
@@ -84,6 +84,7 @@ describe('tsx services/gateway/src/seed.ts', () => {
         LOG_LEVEL: 'info',
         DEMO_SANDBOX_USD_URL: sandboxes[0]!.url,
         DEMO_SANDBOX_EUR_URL: sandboxes[1]!.url,
+        ...extra,
       },
     });
 
@@ -101,12 +102,26 @@ describe('tsx services/gateway/src/seed.ts', () => {
     ]);
   });
 
-  it('opens each demo user one funded USD checking account, and loading again opens no other', async () => {
+  it('opens each demo user a funded USD checking account, demo a EUR savings account and a debit card, and loading again adds nothing', async () => {
     await seed();
-    const accounts = await gw.deps.db.selectFrom('accounts').select(['userId', 'backOfficeId', 'typeId', 'currency', 'balanceAvailable']).orderBy('userId').execute();
+    const accounts = await gw.deps.db.selectFrom('accounts').select(['userId', 'backOfficeId', 'typeId', 'currency', 'balanceAvailable']).orderBy('userId').orderBy('currency').execute();
     expect(accounts).toEqual([
+      { userId: 'aurdemo00000000000001', backOfficeId: 'sandbox-eur', typeId: 'savings', currency: 'EUR', balanceAvailable: '1000.00' },
       { userId: 'aurdemo00000000000001', backOfficeId: 'sandbox-usd', typeId: 'checking', currency: 'USD', balanceAvailable: '5000.00' },
       { userId: 'aurdemo00000000000002', backOfficeId: 'sandbox-usd', typeId: 'checking', currency: 'USD', balanceAvailable: '2500.00' },
     ]);
+    const cards = await gw.deps.db.selectFrom('cards').select(['userId', 'backOfficeId', 'typeId', 'status', 'isMain']).execute();
+    expect(cards).toEqual([{ userId: 'aurdemo00000000000001', backOfficeId: 'sandbox-usd', typeId: 'debit', status: 'active', isMain: true }]);
+  });
+
+  it('asks each sandbox to push its change events to the gateway when DEMO_GATEWAY_URL is set, once', async () => {
+    const env = { DEMO_GATEWAY_URL: 'http://127.0.0.1:3999', BACKOFFICE_SANDBOX_USD_WEBHOOK_SECRET: 'demo-secret-usd-0123456789', BACKOFFICE_SANDBOX_EUR_WEBHOOK_SECRET: 'demo-secret-eur-0123456789' };
+    await seed(env);
+    await seed(env);
+    for (const [i, id] of ['sandbox-usd', 'sandbox-eur'].entries()) {
+      const res = await fetch(`${sandboxes[i]!.url}/event-subscriptions`);
+      const { subscriptions } = (await res.json()) as { subscriptions: { url: string }[] };
+      expect(subscriptions.map((s) => s.url)).toEqual([`http://127.0.0.1:3999/ingest/backoffice/${id}`]);
+    }
   });
 });

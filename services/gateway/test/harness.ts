@@ -1,10 +1,12 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { uniqueQueuePrefix, useTestDatabase } from '@amplifi/testing';
 import { QueueRegistry } from '@amplifi/queue';
 import { ConnectorRegistry } from '@amplifi/backoffice';
-import { listBackOffices } from '@amplifi/db';
+import { findBackOffice } from '@amplifi/db';
 import { FieldCipher } from '@amplifi/security';
 import { createLogger } from '@amplifi/telemetry';
 import { createApp, loadGatewayConfig, type AppDeps, type GatewayConfig } from '@amplifi/gateway';
@@ -20,6 +22,8 @@ export interface TestGateway {
   /** Moves the app's clock. */
   advance(ms: number): void;
   request(method: string, path: string, options?: { body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Serves the app over HTTP on 127.0.0.1 (for callers outside the process: a back-office pushing events); closed after the file. */
+  listen(): Promise<string>;
 }
 
 /**
@@ -53,18 +57,25 @@ export function useTestGateway(env: Record<string, string> = {}): TestGateway {
       logger: createLogger({ service: 'gateway', level: 'info', destination: sink }),
       cipher: new FieldCipher(config.DATA_ENCRYPTION_KEYS),
       queues: new QueueRegistry(redis, uniqueQueuePrefix('gateway')),
-      connectors: new ConnectorRegistry({ timeoutMs: 2_000, load: (id) => listBackOffices(database.db, id).then((rows) => rows[0]) }),
+      connectors: new ConnectorRegistry({ timeoutMs: 2_000, load: (id) => findBackOffice(database.db, id) }),
       now: () => new Date(Date.now() + offset),
     };
     gateway.deps = deps;
     gateway.queuePrefix = deps.queues.prefix;
     gateway.app = createApp(deps);
   });
+  let server: ServerType | undefined;
   afterAll(async () => {
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await gateway.deps?.queues.close();
     await gateway.deps?.connectors.close();
     redis?.disconnect();
   });
+  gateway.listen = async () => {
+    server ??= serve({ fetch: gateway.app.fetch, hostname: '127.0.0.1', port: 0 });
+    if (!server.listening) await new Promise<void>((resolve) => server?.once('listening', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
   gateway.advance = (ms) => {
     offset += ms;
   };

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, inject } from 'vitest';
 import { rails, type BackOfficeConnector, type Operation } from '@amplifi/backoffice';
-import { createCustomer, createUser, upsertBackOffice, type AccountRow } from '@amplifi/db';
+import { createCustomer, createUser, upsertBackOffice, type AccountRow, type CardRow } from '@amplifi/db';
 import { createDispatcher, loadDispatcherConfig, type Dispatcher } from '@amplifi/dispatcher';
 import { startEphemeralSandbox, type EphemeralSandbox } from '@amplifi/sandbox-backoffice';
 import { createLogger } from '@amplifi/telemetry';
 import { openLinkedAccount } from '../src/domain/accounts/link';
+import { issueLinkedCard } from '../src/domain/cards/link';
 import { useTestGateway, type TestGateway } from './harness';
 import { issueTestToken } from './sessions';
 
@@ -29,6 +30,20 @@ export interface MoneyWorld {
   setFaults(faults: { mode: 'none' | 'down' | 'slow' | 'error'; latencyMs?: number; errorRate?: number }): Promise<void>;
   /** A dispatcher in this process, on this file's database and queues; stopped after the file. */
   startDispatcher(): Promise<Dispatcher>;
+  /** Issues a card on the user's account (active unless `activate` is false) and links it to the user. */
+  issueCard(user: WorldUser, options?: { activate?: boolean; type?: 'debit' | 'virtual'; account?: AccountRow }): Promise<CardRow>;
+  /** Another sandbox back-office, registered with every capability; stopped after the file. */
+  addBackOffice(label: string, currencies: string[]): Promise<WorldBackOffice>;
+  /** Opens and links an account for the user in a back-office (the world's own by default). */
+  openAccount(user: WorldUser, options: { backOfficeId?: string; currency: string; funding?: string; type?: 'checking' | 'savings' | 'credit_card' }): Promise<AccountRow>;
+}
+
+export interface WorldBackOffice {
+  id: string;
+  sandbox: EphemeralSandbox;
+  connector(): Promise<BackOfficeConnector>;
+  operations(): Promise<Operation[]>;
+  setFaults(faults: { mode: 'none' | 'down' | 'slow' | 'error'; latencyMs?: number; errorRate?: number }): Promise<void>;
 }
 
 /**
@@ -40,23 +55,50 @@ export function useMoneyWorld(env: Record<string, string> = {}): MoneyWorld {
   const world = { gw } as MoneyWorld;
   const dispatchers: Dispatcher[] = [];
   let users = 0;
-  beforeAll(async () => {
-    world.sandbox = await startEphemeralSandbox({ serverUrl: inject('databaseUrl'), label: 'gw', currencies: ['USD'] });
-    world.backOfficeId = world.sandbox.id;
+  const sandboxes: EphemeralSandbox[] = [];
+  const register = async (label: string, currencies: string[]): Promise<EphemeralSandbox> => {
+    const sandbox = await startEphemeralSandbox({ serverUrl: inject('databaseUrl'), label, currencies });
+    sandboxes.push(sandbox);
     await upsertBackOffice(gw.deps.db, {
-      id: world.sandbox.id,
+      id: sandbox.id,
       kind: 'sandbox',
-      name: 'Sandbox USD',
-      baseCurrency: 'USD',
-      currencies: ['USD'],
+      name: `Sandbox ${currencies.join('/')}`,
+      baseCurrency: currencies[0] ?? 'USD',
+      currencies,
       capabilities: [...rails, 'bookTransfer', 'creditCardPayment', 'changeFeed', 'cards', 'settlement', 'rates'],
-      settings: { baseUrl: world.sandbox.url },
+      settings: { baseUrl: sandbox.url },
     });
+    return sandbox;
+  };
+  beforeAll(async () => {
+    world.sandbox = await register('gw', ['USD']);
+    world.backOfficeId = world.sandbox.id;
   });
   afterAll(async () => {
     await Promise.all(dispatchers.map((d) => d.stop()));
-    await world.sandbox?.stop();
+    await Promise.all(sandboxes.map((s) => s.stop()));
   });
+  world.addBackOffice = async (label, currencies) => {
+    const sandbox = await register(label, currencies);
+    return {
+      id: sandbox.id,
+      sandbox,
+      connector: () => gw.deps.connectors.get(sandbox.id),
+      operations: () => operationsOf(sandbox.url),
+      setFaults: (faults) => setFaultsOf(sandbox.url, faults),
+    };
+  };
+  world.openAccount = async (user, options) => {
+    const backOfficeId = options.backOfficeId ?? world.backOfficeId;
+    return openLinkedAccount(gw.deps.db, gw.deps.cipher, await gw.deps.connectors.get(backOfficeId), {
+      userId: user.userId,
+      key: `test-${user.userId}-${backOfficeId}-${options.currency}-${++users}`,
+      customerName: user.name,
+      type: options.type ?? 'checking',
+      currency: options.currency,
+      funding: options.funding,
+    });
+  };
   world.connector = () => gw.deps.connectors.get(world.backOfficeId);
   world.newUser = async (name, funding = '1000.00') => {
     const db = gw.deps.db;
@@ -74,14 +116,8 @@ export function useMoneyWorld(env: Record<string, string> = {}): MoneyWorld {
     const token = await issueTestToken(db, userId, gw.deps.now());
     return { name, userId, token, account, headers: { token } };
   };
-  world.operations = async () => {
-    const res = await fetch(`${world.sandbox.url}/operations`);
-    return ((await res.json()) as { operations: Operation[] }).operations;
-  };
-  world.setFaults = async (faults) => {
-    const res = await fetch(`${world.sandbox.url}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
-    if (!res.ok) throw new Error(`POST /faults answered ${res.status}`);
-  };
+  world.operations = () => operationsOf(world.sandbox.url);
+  world.setFaults = (faults) => setFaultsOf(world.sandbox.url, faults);
   world.startDispatcher = async () => {
     const config = loadDispatcherConfig({
       NODE_ENV: 'test',
@@ -96,5 +132,24 @@ export function useMoneyWorld(env: Record<string, string> = {}): MoneyWorld {
     await dispatcher.start();
     return dispatcher;
   };
+  world.issueCard = async (user, { activate = true, type = 'debit', account = user.account } = {}) =>
+    issueLinkedCard(gw.deps.db, await gw.deps.connectors.get(account.backOfficeId), {
+      userId: user.userId,
+      accountId: account.id,
+      type,
+      nameOnCard: user.name.toUpperCase(),
+      activate,
+      key: `test-card-${account.id}-${++users}`,
+    });
   return world;
+}
+
+async function operationsOf(url: string): Promise<Operation[]> {
+  const res = await fetch(`${url}/operations`);
+  return ((await res.json()) as { operations: Operation[] }).operations;
+}
+
+async function setFaultsOf(url: string, faults: { mode: string; latencyMs?: number; errorRate?: number }): Promise<void> {
+  const res = await fetch(`${url}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
+  if (!res.ok) throw new Error(`POST /faults answered ${res.status}`);
 }

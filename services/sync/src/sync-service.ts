@@ -1,21 +1,24 @@
-import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createDb } from '@amplifi/db';
+import { FieldCipher } from '@amplifi/security';
 import type { Logger } from '@amplifi/telemetry';
+import type { SyncComponent } from './component';
 import type { SyncConfig } from './config';
+import { createBackOfficeIngest } from './ingest/backoffice-ingest';
+import { createWebhookDelivery } from './webhooks/delivery-engine';
 
 export interface SyncService {
-  /** Checks that Postgres and Redis answer, then runs ingestion and delivery; throws when either does not answer. */
+  /** Checks that Postgres and Redis answer, then starts every component; throws when either does not answer. */
   start(): Promise<void>;
-  /** Closes the workers (a delivery in flight finishes first), then the connections. */
+  /** Stops the components (a delivery in flight finishes first), then closes the connections. */
   stop(): Promise<void>;
 }
 
 /**
  * Brings back-office changes into the cache and delivers domain events to webhook endpoints.
- * Nothing runs until `start()`.
+ * Nothing runs until `start()`. `now` is the clock of everything scheduled (tests move it).
  */
-export function createSyncService(config: SyncConfig, logger: Logger): SyncService {
+export function createSyncService(config: SyncConfig, logger: Logger, now: () => Date = () => new Date()): SyncService {
   const db = createDb({
     connectionString: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
@@ -25,17 +28,27 @@ export function createSyncService(config: SyncConfig, logger: Logger): SyncServi
   // Shared with BullMQ workers, whose blocking commands must not hit a per-request retry limit.
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: null });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  // Change ingestion (events, polling by cursor) and webhook delivery each get a worker here.
-  const workers: Worker[] = [];
+  const cipher = new FieldCipher(config.DATA_ENCRYPTION_KEYS);
+  // One component per concern: back-office changes in (pushed events, the change feed by cursor), webhooks out.
+  const components: SyncComponent[] = [
+    createBackOfficeIngest({ db, config, logger: logger.child({ component: 'ingest' }), now }),
+    createWebhookDelivery({ db, config, logger: logger.child({ component: 'webhooks' }), cipher, now }),
+  ];
+  const started: SyncComponent[] = [];
 
   return {
     async start() {
       await Promise.all([db.selectNoFrom((eb) => eb.lit(1).as('one')).execute(), redis.connect().then(() => redis.ping())]);
-      for (const worker of workers) void worker.run();
-      logger.info({ queuePrefix: config.QUEUE_PREFIX, workers: workers.map((w) => w.name) }, 'connected to Postgres and Redis');
+      for (const component of components) {
+        await component.start();
+        started.push(component);
+      }
+      logger.info({ queuePrefix: config.QUEUE_PREFIX, components: started.map((c) => c.name) }, 'connected to Postgres and Redis');
     },
     async stop() {
-      await Promise.all(workers.map((worker) => worker.close()));
+      for (const component of started.splice(0).reverse()) {
+        await component.stop().catch((err: unknown) => logger.error({ err, component: component.name }, 'a component did not stop cleanly'));
+      }
       if (redis.status === 'ready') await redis.quit();
       else redis.disconnect();
       await db.destroy();

@@ -1,5 +1,5 @@
 import { ApiError } from '@amplifi/errors';
-import { findUserProfile, lockUserProfile, updateUserProfile } from '@amplifi/db';
+import { appendEvents, findUserProfile, lockUserProfile, updateUserProfile } from '@amplifi/db';
 import type { AppDeps } from '../../context';
 import { planUserChanges } from './changes';
 import { presentUser } from './present';
@@ -34,6 +34,9 @@ export async function updateUser(deps: Deps, userId: string, body: UpdateUserBod
     if (Object.keys(changes).length === 0) return presentUser(current);
     const stored = await updateUserProfile(trx, userId, changes, now);
     if (!stored) throw userNotFound();
-    return presentUser({ ...stored, segment: current.segment });
+    const user = presentUser({ ...stored, segment: current.segment });
+    // The front-end's servers hear of it through the event log (webhooks), in the same transaction.
+    await appendEvents(trx, [{ userId, type: 'user.updated', data: { AFiUserId: userId, changed: Object.keys(changes), user } }], now);
+    return user;
   });
 }

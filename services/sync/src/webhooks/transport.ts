@@ -1,0 +1,135 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { isIP } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { Agent, request } from 'undici';
+import { classifyAddress, forbiddenHostReason } from '@amplifi/security';
+
+export const userAgent = 'AmpliFi-Webhooks/1.0';
+
+/** Raised (inside the connection attempt) when a webhook host resolves to an address we must not call. */
+export class ForbiddenTargetError extends Error {
+  readonly code = 'ERR_WEBHOOK_FORBIDDEN_TARGET';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ForbiddenTargetError';
+  }
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+type Resolver = (hostname: string, options: LookupOptions & { all: true }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
+/**
+ * The DNS lookup of webhook connections: resolves every address of the name and refuses the connection when
+ * any of them is not public (unless allowed). The socket connects to what this returns, so a name that
+ * answers a public address to one query and a private one to the next (DNS rebinding) cannot slip through.
+ */
+export function guardedLookup(allowPrivate: boolean, resolve: Resolver = dnsLookup) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, '');
+      if (!allowPrivate) {
+        for (const { address } of addresses) {
+          const kind = classifyAddress(address);
+          if (kind !== 'public') return callback(new ForbiddenTargetError(`${hostname} resolves to ${address}, not a public address (${kind})`), '');
+        }
+      }
+      if (options.all) return callback(null, addresses);
+      const [first] = addresses;
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+export interface WebhookMessage {
+  url: string;
+  /** The event id: the same on every attempt and replay, so the receiver can deduplicate. */
+  messageId: string;
+  body: string;
+  /** Signing secrets (`whsec_…`): the current one, then a previous one still in its grace period. */
+  secrets: string[];
+  /** When the attempt is made; becomes webhook-timestamp and is signed. */
+  at: Date;
+}
+
+export interface AttemptResult {
+  /** The HTTP status, or null when there was no answer (refused, timed out, connection failed). */
+  status: number | null;
+  /** Why the attempt failed; null on a 2xx. */
+  error: string | null;
+  durationMs: number;
+  retryAfter: string | null;
+}
+
+/** The Standard Webhooks headers of one attempt: one `v1,` signature per secret, space-separated. */
+function signatureHeaders(message: Pick<WebhookMessage, 'messageId' | 'body' | 'secrets' | 'at'>): Record<string, string> {
+  return {
+    'webhook-id': message.messageId,
+    'webhook-timestamp': String(Math.floor(message.at.getTime() / 1000)),
+    'webhook-signature': message.secrets.map((secret) => new Webhook(secret).sign(message.messageId, message.at, message.body)).join(' '),
+  };
+}
+
+/** Sends webhook requests: POST, never following redirects, bounded in time, only to allowed addresses. */
+export class WebhookTransport {
+  private readonly agent: Agent;
+
+  constructor(private readonly options: { allowPrivateTargets: boolean; timeoutMs: number }) {
+    this.agent = new Agent({
+      connect: { lookup: guardedLookup(options.allowPrivateTargets), timeout: options.timeoutMs },
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  async send(message: WebhookMessage): Promise<AttemptResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const target = new URL(message.url);
+    // An IP literal is connected to without a lookup, so it is judged here.
+    const literal = target.hostname.replace(/^\[|\]$/g, '');
+    if (!this.options.allowPrivateTargets && isIP(literal)) {
+      const reason = forbiddenHostReason(literal);
+      if (reason) return { status: null, error: `refused: ${reason}`, durationMs: elapsed(), retryAfter: null };
+    }
+    try {
+      const response = await request(target, {
+        dispatcher: this.agent,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': userAgent, ...signatureHeaders(message) },
+        body: message.body,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      // The answer's body is not used; read (a bounded amount of) it so the connection can be reused.
+      await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+      const status = response.statusCode;
+      const retryAfter = response.headers['retry-after'];
+      return {
+        status,
+        error: status >= 200 && status < 300 ? null : status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`,
+        durationMs: elapsed(),
+        retryAfter: typeof retryAfter === 'string' ? retryAfter : null,
+      };
+    } catch (error) {
+      return { status: null, error: describeFailure(error, this.options.timeoutMs), durationMs: elapsed(), retryAfter: null };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+/** A short, safe description of why a request got no answer (no secrets: only error names and codes). */
+function describeFailure(error: unknown, timeoutMs: number): string {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e instanceof ForbiddenTargetError) return `refused: ${e.message}`;
+    if (e.name === 'TimeoutError' || e.name === 'AbortError' || /Timeout/.test(e.name)) return `timed out after ${timeoutMs} ms`;
+  }
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && !code.startsWith('UND_ERR')) return `${code}: ${e.message}`.slice(0, 300);
+  }
+  return (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 300);
+}
