@@ -9,6 +9,7 @@ import type {
   RateTable,
   ReissueReason,
   SettlementLegRequest,
+  UpdateCustomerRequest,
   Capabilities,
   ChangesPage,
   CreateCustomerRequest,
@@ -38,6 +39,9 @@ export interface BackOfficeConnector {
   health(): Promise<HealthResult>;
 
   createCustomer(request: CreateCustomerRequest, idempotencyKey: string): Promise<Customer>;
+  getCustomer(customerIdBO: string): Promise<Customer>;
+  /** The user's details as the back-office keeps them (AmpliFi pushes the user's edits). */
+  updateCustomer(customerIdBO: string, request: UpdateCustomerRequest, idempotencyKey: string): Promise<Customer>;
   openAccount(request: OpenAccountRequest, idempotencyKey: string): Promise<Account>;
 
   getAccount(accountIdBO: string): Promise<Account>;

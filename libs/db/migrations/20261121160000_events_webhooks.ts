@@ -53,6 +53,24 @@ export async function up(db: Kysely<any>): Promise<void> {
     create trigger backoffice_inbox_notify after insert on backoffice_inbox for each statement execute function notify_backoffice_inbox();
   `.execute(db);
 
+  // User edits a back-office must know (the user's name on its customer), written in the same transaction as
+  // the edit and pushed by the sync service with retries, then checked against what the back-office keeps.
+  await db.schema
+    .createTable('backoffice_pushes')
+    .addColumn('id', 'bigserial', (c) => c.primaryKey())
+    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('back_office_id', 'text', (c) => c.notNull().references('back_offices.id').onDelete('cascade'))
+    .addColumn('customer_id_bo', 'text', (c) => c.notNull())
+    .addColumn('payload', 'jsonb', (c) => c.notNull())
+    .addColumn('state', 'text', (c) => c.notNull().defaultTo('pending').check(sql`state in ('pending', 'done', 'failed')`))
+    .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('last_error', 'text')
+    .addColumn('dts_next_attempt', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('dts_created', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .addColumn('dts_done', 'timestamptz')
+    .execute();
+  await sql`create index backoffice_pushes_due_idx on backoffice_pushes (dts_next_attempt) where state = 'pending'`.execute(db);
+
   // The front-end servers' endpoints. The secret is encrypted (FieldCipher); after a rotation the previous one
   // keeps signing until `dts_previous_secret_expiry`. Delivery is in order per endpoint: `cursor` is the seq
   // of the last event delivered or given up, and one sync process at a time holds the endpoint's lease.
@@ -106,7 +124,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['webhook_replays', 'webhook_deliveries', 'webhook_endpoints', 'backoffice_inbox', 'sync_cursors', 'events']) {
+  for (const table of ['webhook_replays', 'webhook_deliveries', 'webhook_endpoints', 'backoffice_pushes', 'backoffice_inbox', 'sync_cursors', 'events']) {
     await db.schema.dropTable(table).ifExists().execute();
   }
   await sql`drop function if exists notify_events()`.execute(db);

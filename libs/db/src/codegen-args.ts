@@ -38,6 +38,8 @@ const overrides = {
     'cards.status': "'inactive' | 'active' | 'blocked' | 'closed'",
     'cards.restrictions': json('Record<string, unknown>'),
     'cards.previous_card_ids_bo': json('string[]'),
+    'backoffice_pushes.payload': json('{ name: string }', false),
+    'backoffice_pushes.state': "Generated<'pending' | 'done' | 'failed'>",
     'backoffice_inbox.change': json('Record<string, unknown>', false),
     'events.data': json('Record<string, unknown>', false),
     'webhook_endpoints.event_types': json('string[]', false),

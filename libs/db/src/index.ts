@@ -51,6 +51,7 @@ export {
   type NewAction,
   type QueuedAction,
 } from './repositories/actions';
+export { claimDuePushes, finishPush, listUserPushes, queueCustomerPushes, retryPushAt, type BackOfficePush } from './repositories/pushes';
 export { advanceSyncCursor, inboxAfter, lockSyncCursor, storeInboxChanges, type InboxChange } from './repositories/ingest';
 export { appendEvents, eventsAfter, userEvents, type EventRow, type NewEvent } from './repositories/events';
 export { findSagaSteps, finishSagaStep, planSagaSteps, startSagaStep, type NewSagaStep, type SagaStep, type SagaStepName } from './repositories/sagas';

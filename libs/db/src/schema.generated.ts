@@ -45,6 +45,20 @@ export interface BackofficeInbox {
   seq: Int8;
 }
 
+export interface BackofficePushes {
+  attempts: Generated<number>;
+  backOfficeId: string;
+  customerIdBo: string;
+  dtsCreated: Generated<Timestamp>;
+  dtsDone: Timestamp | null;
+  dtsNextAttempt: Generated<Timestamp>;
+  id: Generated<Int8>;
+  lastError: string | null;
+  payload: ColumnType<{ name: string }, string, string>;
+  state: Generated<"pending" | "done" | "failed">;
+  userId: string;
+}
+
 export interface BackOffices {
   baseCurrency: string;
   capabilities: Generated<ColumnType<string[], string, string>>;
@@ -329,6 +343,7 @@ export interface WebhookReplays {
 export interface DB {
   accounts: Accounts;
   backofficeInbox: BackofficeInbox;
+  backofficePushes: BackofficePushes;
   backOffices: BackOffices;
   beneficiaries: Beneficiaries;
   cards: Cards;

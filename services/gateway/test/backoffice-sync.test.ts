@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { backOfficeSignatureHeader, signBackOfficeEvent, type Change, type SandboxConnector } from '@amplifi/backoffice';
+import { listUserPushes } from '@amplifi/db';
 import { createSyncService, loadSyncConfig, type SyncService } from '@amplifi/sync';
 import { createLogger } from '@amplifi/telemetry';
 import { waitFor } from '@amplifi/testing';
@@ -27,6 +28,7 @@ beforeAll(async () => {
     QUEUE_PREFIX: gw.queuePrefix,
     // Long enough that only pushes (and the first pass) drive ingestion in these tests.
     SYNC_POLL_INTERVAL_MS: '600000',
+    SYNC_PUSH_INTERVAL_MS: '100',
     WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     LOG_LEVEL: 'silent',
   });
@@ -143,6 +145,31 @@ describe('back-office changes into the cache', () => {
     expect(cached).toMatchObject({ isActive: false, AFiCardId: card.id });
     const events = await eventsOf(user.userId);
     expect(events.filter((e) => e.type === 'card.status_changed').map((e) => e.data)).toEqual([expect.objectContaining({ AFiCardId: card.id, card: expect.objectContaining({ status: 'blocked' }) })]);
+  });
+
+  it("pushes the user's new name to the back-office, retries through an outage, and checks what the back-office keeps", async () => {
+    const user = await world.newUser('renamed', '10.00');
+    const connector = (await world.connector()) as SandboxConnector;
+    const customerIdBo = (await gw.deps.db.selectFrom('accounts').select('customerIdBo').where('id', '=', user.account.id).executeTakeFirstOrThrow()).customerIdBo ?? '';
+    await world.setFaults({ mode: 'down' });
+    try {
+      const res = await gw.request('POST', '/user', { body: { firstName: 'Ramona', lastName: 'Quimby' }, headers: user.headers });
+      expect(res.status).toBe(200);
+      await waitFor(async () => {
+        const [push] = await listUserPushes(gw.deps.db, user.userId);
+        return push && push.attempts >= 1 && push.lastError ? push : undefined;
+      }, { timeoutMs: 10_000, what: 'a failed push attempt' });
+    } finally {
+      await world.setFaults({ mode: 'none' });
+    }
+    const done = await waitFor(async () => {
+      const [push] = await listUserPushes(gw.deps.db, user.userId);
+      return push?.state === 'done' ? push : undefined;
+    }, { timeoutMs: 15_000, what: 'the push to succeed' });
+    expect(done).toMatchObject({ backOfficeId: world.backOfficeId, customerIdBo, payload: { name: 'Ramona Quimby' }, lastError: null });
+    expect((await connector.getCustomer(customerIdBo)).name).toBe('Ramona Quimby');
+    const updated = (await eventsOf(user.userId)).find((e) => e.type === 'user.updated');
+    expect(updated?.data).toMatchObject({ AFiUserId: user.userId, changed: expect.arrayContaining(['firstName', 'lastName']) });
   });
 
   it('refuses a push with a bad signature (401), for a back-office without a secret (404) or malformed (400)', async () => {

@@ -15,6 +15,8 @@ export const syncConfigSchema = z
     /** Fallback poll of every back-office's change feed; pushed events (LISTEN amplifi_backoffice_changes) wake it in between. */
     SYNC_POLL_INTERVAL_MS: positiveInt.max(600_000).default(2_000),
     BACKOFFICE_TIMEOUT_MS: positiveInt.default(5_000),
+    /** How often sync looks for user edits due to be pushed to the back-offices (retries back off from 2 s to 1 h). */
+    SYNC_PUSH_INTERVAL_MS: positiveInt.max(600_000).default(1_000),
     /** Decrypts webhook signing secrets; the same keys as the gateway's (which encrypts them). */
     DATA_ENCRYPTION_KEYS: dataEncryptionKeys.optional(),
     /**

@@ -5,6 +5,7 @@ import type { Logger } from '@amplifi/telemetry';
 import type { SyncComponent } from './component';
 import type { SyncConfig } from './config';
 import { createBackOfficeIngest } from './ingest/backoffice-ingest';
+import { createBackOfficePush } from './ingest/backoffice-push';
 import { createWebhookDelivery } from './webhooks/delivery-engine';
 
 export interface SyncService {
@@ -29,9 +30,11 @@ export function createSyncService(config: SyncConfig, logger: Logger, now: () =>
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: null });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const cipher = new FieldCipher(config.DATA_ENCRYPTION_KEYS);
-  // One component per concern: back-office changes in (pushed events, the change feed by cursor), webhooks out.
+  // One component per concern: back-office changes in (pushed events, the change feed by cursor), user edits
+  // out to the back-offices, webhooks out to the front-end servers.
   const components: SyncComponent[] = [
     createBackOfficeIngest({ db, config, logger: logger.child({ component: 'ingest' }), now }),
+    createBackOfficePush({ db, config, logger: logger.child({ component: 'push' }), now }),
     createWebhookDelivery({ db, config, logger: logger.child({ component: 'webhooks' }), cipher, now }),
   ];
   const started: SyncComponent[] = [];

@@ -18,6 +18,13 @@ export async function createCustomer(trx: Trx, name: string): Promise<WorkResult
   return { status: 201, body: { success: true, customer }, transactionId: null, changes: [{ type: 'customer.created', customer }] };
 }
 
+/** The customer's details as the bank keeps them, changed (AmpliFi pushes the user's edits). */
+export async function renameCustomer(trx: Trx, customerId: string, name: string): Promise<WorkResult> {
+  const row = await trx.updateTable('customers').set({ name }).where('id', '=', customerId).returningAll().executeTakeFirst();
+  if (!row) throw new SandboxError('CUSTOMER_NOT_FOUND', `customer ${customerId} not found`);
+  return { status: 200, body: { success: true, customer: toCustomer(row) }, transactionId: null, changes: [] };
+}
+
 /** Opens an account; with `initialFunding`, credits it in the same transaction as a `funding` movement. */
 export async function openAccount(trx: Trx, context: AccountContext, command: OpenAccountCommand): Promise<WorkResult> {
   if (!context.currencies.includes(command.currency)) {

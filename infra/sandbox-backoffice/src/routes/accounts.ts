@@ -1,10 +1,10 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { accountIdBO, accountStatusRequest, createCustomerRequest, customerIdBO, openAccountRequest } from '@amplifi/backoffice';
+import { accountIdBO, accountStatusRequest, createCustomerRequest, updateCustomerRequest, customerIdBO, openAccountRequest } from '@amplifi/backoffice';
 import type { SandboxDeps } from '../deps';
 import { SandboxError } from '../errors';
 import { readBody, readParams, type SandboxEnv } from '../http';
-import { createCustomer, findAccount, findCustomer, listAccountTransactions, openAccount, setAccountStatus } from '../ledger/customers';
+import { createCustomer, findAccount, findCustomer, renameCustomer, listAccountTransactions, openAccount, setAccountStatus } from '../ledger/customers';
 import { toAccount, toBalance } from '../ledger/views';
 import { noMoney, writeRoute } from './write-route';
 
@@ -29,6 +29,13 @@ export function registerAccountRoutes(app: Hono<SandboxEnv>, deps: SandboxDeps):
     parse: (c) => readBody(c, createCustomerRequest),
     summary: () => noMoney,
     run: (trx, command) => createCustomer(trx, command.name),
+  });
+
+  writeRoute(app, deps, '/customers/:customerIdBO', {
+    operation: 'customer.update',
+    parse: async (c) => ({ ...readParams(c, z.object({ customerIdBO })), ...(await readBody(c, updateCustomerRequest)) }),
+    summary: () => noMoney,
+    run: (trx, command) => renameCustomer(trx, command.customerIdBO, command.name),
   });
 
   app.get('/customers/:customerIdBO', async (c) => {

@@ -18,6 +18,9 @@ export const createCustomerRequest = z.strictObject({
   name: z.string().trim().min(1).max(140),
 });
 
+/** What AmpliFi pushes to a back-office when the user changes their details. */
+export const updateCustomerRequest = createCustomerRequest;
+
 export const openAccountRequest = z
   .strictObject({
     customerIdBO,
@@ -82,6 +85,7 @@ export const settlementLegRequest = z
 export const reversalRequest = z.strictObject({ narrative: narrative.optional() });
 
 export type CreateCustomerRequest = z.input<typeof createCustomerRequest>;
+export type UpdateCustomerRequest = z.input<typeof updateCustomerRequest>;
 export type OpenAccountRequest = z.input<typeof openAccountRequest>;
 export type PaymentRequest = z.input<typeof paymentRequest>;
 export type BookTransferRequest = z.input<typeof bookTransferRequest>;

@@ -18,6 +18,7 @@ import {
   reissueCardRequest,
   reversalRequest,
   settlementLegRequest,
+  updateCustomerRequest,
   changesPage,
   createCustomerRequest,
   creditCardPaymentRequest,
@@ -45,6 +46,7 @@ import {
   type RateTable,
   type ReissueReason,
   type SettlementLegRequest,
+  type UpdateCustomerRequest,
   type ChangesPage,
   type CreateCustomerRequest,
   type CreditCardPaymentRequest,
@@ -108,6 +110,14 @@ export class SandboxConnector implements BackOfficeConnector {
 
   async createCustomer(request: CreateCustomerRequest, idempotencyKey: string): Promise<Customer> {
     return (await this.write('/customers', createCustomerRequest, request, idempotencyKey, ok({ customer }))).customer;
+  }
+
+  async getCustomer(customerIdBO: string): Promise<Customer> {
+    return (await this.http.call('GET', `/customers/${segment(customerIdBO)}`, { schema: ok({ customer }) })).customer;
+  }
+
+  async updateCustomer(customerIdBO: string, request: UpdateCustomerRequest, idempotencyKey: string): Promise<Customer> {
+    return (await this.write(`/customers/${segment(customerIdBO)}`, updateCustomerRequest, request, idempotencyKey, ok({ customer }))).customer;
   }
 
   async openAccount(request: OpenAccountRequest, idempotencyKey: string): Promise<Account> {

@@ -27,6 +27,8 @@ export interface NewAccount {
   userId: string;
   backOfficeId: string;
   accountIdBo: string;
+  /** The back-office customer the account belongs to (its cards are listed there, user edits pushed there). */
+  customerIdBo: string | null;
   typeId: 'checking' | 'savings' | 'credit_card' | 'virtual';
   name: string;
   currency: string;

@@ -21,6 +21,7 @@ export async function linkBackOfficeAccount(
     userId: link.userId,
     backOfficeId: link.backOfficeId,
     accountIdBo: account.accountIdBO,
+    customerIdBo: account.customerIdBO,
     typeId: account.type,
     name: account.name,
     currency: account.currency,

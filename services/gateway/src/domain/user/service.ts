@@ -1,5 +1,5 @@
 import { ApiError } from '@amplifi/errors';
-import { appendEvents, findUserProfile, lockUserProfile, updateUserProfile } from '@amplifi/db';
+import { appendEvents, findUserProfile, lockUserProfile, queueCustomerPushes, updateUserProfile } from '@amplifi/db';
 import type { AppDeps } from '../../context';
 import { planUserChanges } from './changes';
 import { presentUser } from './present';
@@ -37,6 +37,16 @@ export async function updateUser(deps: Deps, userId: string, body: UpdateUserBod
     const user = presentUser({ ...stored, segment: current.segment });
     // The front-end's servers hear of it through the event log (webhooks), in the same transaction.
     await appendEvents(trx, [{ userId, type: 'user.updated', data: { AFiUserId: userId, changed: Object.keys(changes), user } }], now);
+    // A new name is the back-offices' business too: the sync service pushes it to each, with retries.
+    const name = fullName(stored);
+    if (name !== '' && ['firstName', 'middleName', 'lastName'].some((field) => field in changes)) {
+      await queueCustomerPushes(trx, userId, { name }, now);
+    }
     return user;
   });
+}
+
+/** The name a back-office keeps for its customer. */
+function fullName(user: { firstName: string; middleName: string; lastName: string }): string {
+  return [user.firstName, user.middleName, user.lastName].filter((part) => part.trim() !== '').join(' ').slice(0, 140);
 }
