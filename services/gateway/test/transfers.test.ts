@@ -85,16 +85,18 @@ describe('POST /transfer/acc2acc', () => {
     expect(await actionState(user, second.body.undo.id)).toBe('completed');
     expect((await balanceOf(user, user.account.id)).native).toBe(150);
     expect((await balanceOf(user, savings.id)).native).toBe(150);
+    // Both were due at once and ran concurrently, so either may have executed first: compare without order.
+    const byAmount = (a: number[], b: number[]) => (a[0] ?? 0) - (b[0] ?? 0);
     const history = await gw.request('GET', `/accounts/${savings.id}/transactions/latest`, { headers: user.headers });
     expect(history.status).toBe(200);
-    expect(history.body.map((t: { amount: number; credit: number; transactionState: string }) => [t.amount, t.credit, t.transactionState])).toEqual([
+    expect(history.body.map((t: { amount: number; credit: number; transactionState: string }) => [t.amount, t.credit, t.transactionState]).sort(byAmount)).toEqual([
       [50, 50, 'confirmed'],
       [100, 100, 'confirmed'],
     ]);
     const source = await gw.request('GET', `/accounts/${user.account.id}/transactions/latest`, { headers: user.headers });
-    expect(source.body.map((t: { amount: number; debit: number }) => [t.amount, t.debit])).toEqual([
-      [-50, 50],
+    expect(source.body.map((t: { amount: number; debit: number }) => [t.amount, t.debit]).sort(byAmount)).toEqual([
       [-100, 100],
+      [-50, 50],
     ]);
   });
 
