@@ -118,19 +118,33 @@ describe('back-office changes into the cache', () => {
     await waitFor(async () => ((await eventsOf(user.userId)).length >= 4 ? true : undefined), { timeoutMs: 10_000, what: 'the first application' });
     const before = await eventsOf(user.userId);
 
-    // The same changes again, newest first and twice over, straight to the ingest endpoint.
-    const page = await connector.readChanges('0');
-    const mine = page.changes.filter((c: Change) => JSON.stringify(c).includes(user.account.accountIdBo));
+    // The same changes again, newest first and twice over, straight to the ingest endpoint: all of them are at
+    // or below the cursor, so none is kept.
+    const mine: Change[] = [];
+    for (let cursor = '0', more = true; more; ) {
+      const page = await connector.readChanges(cursor);
+      mine.push(...page.changes.filter((c: Change) => JSON.stringify(c).includes(user.account.accountIdBo)));
+      ({ nextCursor: cursor, hasMore: more } = page);
+    }
+    expect(mine.map((c) => c.type)).toEqual(expect.arrayContaining(['transaction.posted', 'balance.changed']));
     const replayed = await post({ backOfficeId: world.backOfficeId, changes: [...mine].reverse().concat(mine) });
     expect(replayed.status).toBe(202);
-    await new Promise((r) => setTimeout(r, 500));
+    expect(replayed.body).toMatchObject({ received: mine.length * 2, kept: 0 });
+
+    // A new change after them is applied on top, and owes exactly its own two events.
+    await connector.simulateDeposit({ accountIdBO: user.account.accountIdBo, amount: '3.00', currency: 'USD', narrative: 'After' }, `dup-${user.userId}-after`);
+    const after = await waitFor(async () => {
+      const events = await eventsOf(user.userId);
+      return events.length >= before.length + 2 ? events : undefined;
+    }, { timeoutMs: 10_000, what: 'the change after the duplicates' });
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after.slice(before.length).map((e) => e.type)).toEqual(['transaction.posted', 'balance.changed']);
 
     const lines = await gw.deps.db.selectFrom('transactions').select(['transactionIdBo', 'amount']).where('accountId', '=', user.account.id).execute();
-    expect(lines.filter((l) => l.amount === '1.00' || l.amount === '2.00')).toHaveLength(2);
+    expect(lines.filter((l) => ['1.00', '2.00', '3.00'].includes(l.amount))).toHaveLength(3);
     expect(new Set(lines.map((l) => l.transactionIdBo)).size).toBe(lines.length);
     const account = await gw.request('GET', `/accounts/${user.account.id}`, { headers: user.headers });
-    expect(account.body.account.balance.native).toBe(13);
-    expect(await eventsOf(user.userId)).toEqual(before);
+    expect(account.body.account.balance.native).toBe(16);
   });
 
   it('follows a card the bank blocks: the cached card and a card.status_changed event', async () => {
@@ -183,6 +197,11 @@ describe('back-office changes into the cache', () => {
     expect(unknown.status).toBe(404);
     const malformed = await post({ backOfficeId: world.backOfficeId, changes: [{ seq: 'x', type: 'nonsense' }] });
     expect(malformed.status).toBe(400);
+    const empty = await gw.request('POST', `/ingest/backoffice/${world.backOfficeId}`, {
+      rawBody: '',
+      headers: { 'content-type': 'application/json', [backOfficeSignatureHeader]: signBackOfficeEvent(secret, Math.floor(Date.now() / 1000), '') },
+    });
+    expect(empty.status).toBe(400);
     const otherBank = await post({ backOfficeId: 'sandbox-elsewhere', changes: [] });
     expect(otherBank.status).toBe(400);
   });

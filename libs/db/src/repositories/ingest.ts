@@ -6,14 +6,22 @@ export interface InboxChange {
   change: Record<string, unknown>;
 }
 
-/** Keeps pushed changes until the sync service applies them; a change already kept is not kept twice. */
-export async function storeInboxChanges(db: Db, backOfficeId: string, changes: readonly InboxChange[], now: Date): Promise<void> {
-  if (changes.length === 0) return;
+/**
+ * Keeps pushed changes until the sync service applies them. A change at or below the back-office's cursor was
+ * applied already (a duplicate or a late retry of the push) and is dropped here; one kept already is not kept
+ * twice. Returns how many were kept.
+ */
+export async function storeInboxChanges(db: Db, backOfficeId: string, changes: readonly InboxChange[], now: Date): Promise<number> {
+  const applied = await db.selectFrom('syncCursors').select('cursor').where('backOfficeId', '=', backOfficeId).executeTakeFirst();
+  const cursor = BigInt(applied?.cursor ?? '0');
+  const fresh = changes.filter((c) => BigInt(c.seq) > cursor);
+  if (fresh.length === 0) return 0;
   await db
     .insertInto('backofficeInbox')
-    .values(changes.map((c) => ({ backOfficeId, seq: c.seq, change: JSON.stringify(c.change), dtsReceived: now })))
+    .values(fresh.map((c) => ({ backOfficeId, seq: c.seq, change: JSON.stringify(c.change), dtsReceived: now })))
     .onConflict((oc) => oc.columns(['backOfficeId', 'seq']).doNothing())
     .execute();
+  return fresh.length;
 }
 
 /**
