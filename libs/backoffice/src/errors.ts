@@ -14,6 +14,11 @@ export interface BackOfficeErrorOptions {
   status?: number | undefined;
   /** From a Retry-After header, when the back-office sent one. */
   retryAfterMs?: number | undefined;
+  /**
+   * True when the back-office certainly did not act on the call: it was never sent (circuit open, disabled,
+   * connection refused) or was turned away unprocessed (503, 429). A timeout is not: the call may have been applied.
+   */
+  notApplied?: boolean | undefined;
   cause?: unknown;
 }
 
@@ -23,6 +28,7 @@ export class BackOfficeError extends Error {
   readonly backOfficeId: string;
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
+  readonly notApplied: boolean;
 
   constructor(message: string, options: BackOfficeErrorOptions) {
     super(message, { cause: options.cause });
@@ -32,6 +38,7 @@ export class BackOfficeError extends Error {
     this.backOfficeId = options.backOfficeId;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
+    this.notApplied = options.notApplied ?? false;
   }
 
   get isRetryable(): boolean {

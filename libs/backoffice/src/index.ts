@@ -13,3 +13,15 @@ export {
   type StoredBackOfficeRecord,
 } from './registry';
 export { backOfficeSignatureHeader, signBackOfficeEvent, verifyBackOfficeSignature, type SignatureCheck } from './event-signature';
+export {
+  CircuitBreaker,
+  circuitOpenError,
+  countsAsOutage,
+  guardConnector,
+  type BreakerOptions,
+  type BreakerState,
+  type HealthSnapshot,
+  type HealthState,
+  type HealthTransition,
+} from './health';
+export { HealthMonitor, type HealthLog, type HealthMonitorOptions, type HealthStore } from './health-monitor';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { BackOfficeConnector } from './connector';
+import type { BackOfficeConnector, HealthResult } from './connector';
 import { rails, type Rail } from './contract';
 import { BackOfficeError } from './errors';
+import { CircuitBreaker, guardConnector, probe, type BreakerOptions, type HealthSnapshot, type HealthTransition } from './health';
 import { SandboxConnector } from './sandbox/sandbox-connector';
 
 /** A back-office as AmpliFi stores it (a row of back_offices): no secrets, those come from configuration. */
@@ -38,12 +39,15 @@ export interface ConnectorRegistryOptions {
   refreshMs?: number;
   /** A replaced connector is closed this long after, so calls that already hold it can finish. Default 60 s. */
   retireAfterMs?: number;
+  /** Each back-office's circuit breaker (failures that open it, how long it stays open). */
+  breaker?: BreakerOptions;
   /** Reads a back-office's record, enabled or not; undefined when there is none. */
   load(id: string): Promise<StoredBackOfficeRecord | undefined>;
 }
 
 interface Slot {
-  built?: { connector: BackOfficeConnector; version: number; read: number };
+  /** `connector` is the bare one (closed when retired); `guarded` goes through the back-office's breaker. */
+  built?: { connector: BackOfficeConnector; guarded: BackOfficeConnector; version: number; read: number };
   checkedAt: number;
   /** Set by invalidate(): the next read rebuilds the connector whatever the record's version says. */
   stale: boolean;
@@ -58,6 +62,9 @@ interface Slot {
  */
 export class ConnectorRegistry {
   private readonly slots = new Map<string, Slot>();
+  /** Kept across connector rebuilds: the back-office's health does not change because its settings did. */
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly healthListeners = new Set<(transition: HealthTransition) => void>();
   private readonly retiring = new Set<{ connector: BackOfficeConnector; timer: NodeJS.Timeout }>();
   private readonly refreshMs: number;
   private readonly retireAfterMs: number;
@@ -67,8 +74,48 @@ export class ConnectorRegistry {
     this.retireAfterMs = options.retireAfterMs ?? 60_000;
   }
 
+  /** The back-office's breaker (created on first use, closed). */
+  breaker(id: string): CircuitBreaker {
+    let breaker = this.breakers.get(id);
+    if (!breaker) {
+      breaker = new CircuitBreaker(id, this.options.breaker ?? {}, (transition) => {
+        for (const listener of this.healthListeners) listener(transition);
+      });
+      this.breakers.set(id, breaker);
+    }
+    return breaker;
+  }
+
+  /** This process's view of the back-office's health (up until a call or probe says otherwise). */
+  health(id: string): HealthSnapshot {
+    return this.breaker(id).snapshot();
+  }
+
+  /** True while the back-office's breaker is open or half-open: its data is answered from the cache as stale. */
+  isDown(id: string): boolean {
+    return this.breakers.get(id)?.isDown ?? false;
+  }
+
+  /** Called on every change of a back-office's health in this process; returns the unsubscribe. */
+  onHealthChange(listener: (transition: HealthTransition) => void): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
+  }
+
+  /** Probes the back-office when its breaker lets a probe go; undefined when it did not (or it is disabled). */
+  async probe(id: string): Promise<HealthResult | undefined> {
+    let connector: BackOfficeConnector;
+    try {
+      await this.get(id);
+      connector = this.slots.get(id)!.built!.connector;
+    } catch {
+      return undefined;
+    }
+    return probe(connector, this.breaker(id));
+  }
+
   /**
-   * The back-office's connector. Throws a retryable BackOfficeError (reason `disabled`) for a disabled
+   * The back-office's connector, its calls going through the back-office's circuit breaker. Throws a retryable BackOfficeError (reason `disabled`) for a disabled
    * back-office, and an Error for one that is not configured or whose record cannot make a connector.
    */
   get(id: string): Promise<BackOfficeConnector> {
@@ -77,7 +124,7 @@ export class ConnectorRegistry {
       slot = { checkedAt: 0, stale: false, reads: 0 };
       this.slots.set(id, slot);
     }
-    if (slot.built && !slot.stale && Date.now() - slot.checkedAt < this.refreshMs) return Promise.resolve(slot.built.connector);
+    if (slot.built && !slot.stale && Date.now() - slot.checkedAt < this.refreshMs) return Promise.resolve(slot.built.guarded);
     if (!slot.reading) {
       const reading = this.read(id, slot).finally(() => {
         if (slot.reading === reading) slot.reading = undefined;
@@ -105,11 +152,11 @@ export class ConnectorRegistry {
       record = await this.options.load(id);
     } catch (error) {
       // The database is unreachable: keep using the connector we have rather than fail every back-office call.
-      if (slot.built) return slot.built.connector;
+      if (slot.built) return slot.built.guarded;
       throw error;
     }
     // A later read (after an invalidate) already decided; never go back to what an earlier one saw.
-    if (slot.built && slot.built.read > read) return slot.built.connector;
+    if (slot.built && slot.built.read > read) return slot.built.guarded;
     if (!record || !record.isEnabled) {
       this.forget(id, slot);
       if (!record) throw new Error(`no back-office ${id} is configured`);
@@ -126,12 +173,12 @@ export class ConnectorRegistry {
         throw error;
       }
       if (slot.built) this.retire(slot.built.connector);
-      slot.built = { connector, version, read };
+      slot.built = { connector, guarded: guardConnector(connector, this.breaker(id)), version, read };
     } else {
       slot.built.read = read;
     }
     slot.checkedAt = Date.now();
-    return slot.built.connector;
+    return slot.built.guarded;
   }
 
   private forget(id: string, slot: Slot): void {

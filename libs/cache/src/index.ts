@@ -6,3 +6,4 @@
 export { applyChanges } from './apply-changes';
 export { snapshotOf } from './card-snapshot';
 export { movementLine, sagaKinds, statementLine, txnTypeOf } from './statement-lines';
+export { backOfficeAccess, healthStore, type BackOfficeAccess, type BackOfficeAccessConfig } from './back-office-access';

@@ -25,6 +25,18 @@ export const baseShape = {
 
 export { port, positiveInt };
 
+/** How every process talks to back-offices and judges their health (the stand-in, DESIGN decision 5). */
+export const backOfficeShape = {
+  /** Applies to connecting, to the headers and to each wait for body data; a timeout counts as a failure. */
+  BACKOFFICE_TIMEOUT_MS: positiveInt.default(5_000),
+  /** Consecutive failed calls (network, timeout, 5xx) that mark a back-office down. */
+  BACKOFFICE_FAILURE_THRESHOLD: positiveInt.max(1_000).default(3),
+  /** How long a back-office found down is left alone before a probe tries it again. */
+  BACKOFFICE_OPEN_MS: positiveInt.default(5_000),
+  /** How often each process probes every back-office and reads the health the others recorded. */
+  BACKOFFICE_PROBE_INTERVAL_MS: positiveInt.default(2_000),
+};
+
 /** The development operator key; printed at start-up and written in the README. Refused in production. */
 export const DEV_ADMIN_KEY = 'amplifi-dev-admin-key';
 

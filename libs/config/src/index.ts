@@ -1,6 +1,7 @@
 export { ConfigError, loadConfig } from './load';
 export {
   adminKeyHashes,
+  backOfficeShape,
   baseShape,
   dataEncryptionKeys,
   DEV_ADMIN_KEY,

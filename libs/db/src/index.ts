@@ -39,6 +39,8 @@ export {
   completeAction,
   expediteAction,
   failAction,
+  failOverdueWaits,
+  holdAction,
   findAction,
   findUserAction,
   findUserActionByClientKey,
@@ -53,6 +55,13 @@ export {
 } from './repositories/actions';
 export { claimDuePushes, finishPush, listUserPushes, queueCustomerPushes, retryPushAt, type BackOfficePush } from './repositories/pushes';
 export { advanceSyncCursor, inboxAfter, lockSyncCursor, storeInboxChanges, type InboxChange } from './repositories/ingest';
+export {
+  listBackOfficeHealth,
+  recordBackOfficeHealth,
+  type BackOfficeHealthRow,
+  type HealthChange,
+  type SharedHealthState,
+} from './repositories/back-office-health';
 export { appendEvents, eventsAfter, userEvents, type EventRow, type NewEvent } from './repositories/events';
 export { findSagaSteps, finishSagaStep, planSagaSteps, startSagaStep, type NewSagaStep, type SagaStep, type SagaStepName } from './repositories/sagas';
 export {

@@ -38,6 +38,14 @@ export interface Accounts {
   userId: string;
 }
 
+export interface BackOfficeHealth {
+  backOfficeId: string;
+  changedBy: string;
+  dtsChanged: Generated<Timestamp>;
+  reason: string | null;
+  state: string;
+}
+
 export interface BackofficeInbox {
   backOfficeId: string;
   change: ColumnType<Record<string, unknown>, string, string>;
@@ -186,14 +194,18 @@ export interface QueuedActions {
   dtsFinished: Timestamp | null;
   dtsQueued: Timestamp;
   dtsStarted: Timestamp | null;
+  dtsWaitSince: Timestamp | null;
   failureReason: string | null;
   id: string;
+  isInDoubt: Generated<boolean>;
   kind: "remittance" | "acc2acc" | "credit_card_payment" | "beneficiary_deletion";
   payload: ColumnType<Record<string, unknown>, string, string>;
   requestHash: string;
   result: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  sequenceKey: string | null;
   state: Generated<"queued" | "executing" | "completed" | "failed" | "undone">;
   userId: string;
+  waitReason: string | null;
 }
 
 export interface SagaSteps {
@@ -342,6 +354,7 @@ export interface WebhookReplays {
 
 export interface DB {
   accounts: Accounts;
+  backOfficeHealth: BackOfficeHealth;
   backofficeInbox: BackofficeInbox;
   backofficePushes: BackofficePushes;
   backOffices: BackOffices;

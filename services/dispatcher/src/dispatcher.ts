@@ -1,13 +1,15 @@
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ConnectorRegistry } from '@amplifi/backoffice';
-import { createDb, findBackOffice, listBackOffices } from '@amplifi/db';
+import type { HealthTransition } from '@amplifi/backoffice';
+import { backOfficeAccess } from '@amplifi/cache';
+import { createDb, listBackOffices } from '@amplifi/db';
 import { actionQueueName, createWorker, QueueRegistry } from '@amplifi/queue';
 import { FieldCipher } from '@amplifi/security';
 import type { Logger } from '@amplifi/telemetry';
 import type { DispatcherConfig } from './config';
 import { executeAction, type ExecutionContext } from './execute-action';
 import { relayOnce } from './relay';
+import { failOverdueActions } from './stand-in';
 
 export interface Dispatcher {
   /** Checks that Postgres and Redis answer, then runs the workers and the relay; throws when either does not answer. */
@@ -16,9 +18,15 @@ export interface Dispatcher {
   stop(): Promise<void>;
   /** One pass of the outbox relay (also run on a timer). */
   relay(): Promise<number>;
+  /** One pass of the wait limit (also run on the relay's timer): fails actions that waited too long. */
+  failOverdue(): Promise<number>;
 }
 
-/** Executes queued actions when their undo window ends: one worker per back-office queue, plus `local`. */
+/**
+ * Executes queued actions when their undo window ends: one worker per back-office queue, plus `local`. A
+ * back-office found down pauses its queue's worker in this process (nothing is failed); it resumes when a probe
+ * finds the back-office up again.
+ */
 export function createDispatcher(config: DispatcherConfig, logger: Logger, now: () => Date = () => new Date()): Dispatcher {
   const db = createDb({
     connectionString: config.DATABASE_URL,
@@ -29,25 +37,35 @@ export function createDispatcher(config: DispatcherConfig, logger: Logger, now: 
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = new QueueRegistry(redis, config.QUEUE_PREFIX);
-  const connectors = new ConnectorRegistry({ timeoutMs: config.BACKOFFICE_TIMEOUT_MS, load: (id) => findBackOffice(db, id) });
+  const workers = new Map<string, Worker>();
+  const { connectors, monitor } = backOfficeAccess(db, config, 'dispatcher', logger, (transition) => pauseOrResume(transition));
   const ctx: ExecutionContext = {
     db,
     cipher: new FieldCipher(config.DATA_ENCRYPTION_KEYS),
     logger,
     connector: (id) => connectors.get(id),
     now,
+    holdRetryMaxMs: config.STANDIN_RETRY_MAX_MS,
   };
-  const workers = new Map<string, Worker>();
   let relayTimer: NodeJS.Timeout | undefined;
   let relaying: Promise<unknown> = Promise.resolve();
   let stopping: Promise<void> | undefined;
 
   const relay = () => relayOnce({ db, queues, logger, now, batchSize: config.RELAY_BATCH_SIZE });
+  const failOverdue = () => failOverdueActions(ctx, config.STANDIN_MAX_WAIT_MS);
+
+  function pauseOrResume({ backOfficeId, state }: HealthTransition): void {
+    const worker = workers.get(actionQueueName(backOfficeId));
+    if (!worker) return;
+    if (state === 'down') void worker.pause(true);
+    else worker.resume();
+    logger.info({ queue: actionQueueName(backOfficeId), paused: state === 'down' }, state === 'down' ? 'queue paused' : 'queue resumed');
+  }
 
   /** A worker for every back-office known now; called at start and on each relay tick to pick up new ones. */
   async function ensureWorkers(): Promise<void> {
-    const names = [actionQueueName(null), ...(await listBackOffices(db)).map((bo) => actionQueueName(bo.id))];
-    for (const name of names.filter((n) => !workers.has(n))) {
+    const queuesOf = [{ id: null, name: actionQueueName(null) }, ...(await listBackOffices(db)).map((bo) => ({ id: bo.id, name: actionQueueName(bo.id) }))];
+    for (const { id, name } of queuesOf.filter((q) => !workers.has(q.name))) {
       const worker = createWorker(name, { 'execute-action': ({ actionId }, job, token) => executeAction(ctx, actionId, job, token) }, {
         connection: redis,
         prefix: config.QUEUE_PREFIX,
@@ -56,6 +74,7 @@ export function createDispatcher(config: DispatcherConfig, logger: Logger, now: 
       });
       worker.on('error', (err) => logger.warn({ queue: name, err: err.message }, 'worker error'));
       workers.set(name, worker);
+      if (id !== null && connectors.isDown(id)) void worker.pause(true);
       void worker.run();
     }
   }
@@ -64,6 +83,7 @@ export function createDispatcher(config: DispatcherConfig, logger: Logger, now: 
     relayTimer = setTimeout(() => {
       relaying = ensureWorkers()
         .then(relay)
+        .then(failOverdue)
         .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'relay pass failed'))
         .finally(scheduleRelay);
     }, config.RELAY_INTERVAL_MS);
@@ -76,6 +96,7 @@ export function createDispatcher(config: DispatcherConfig, logger: Logger, now: 
       await redis.ping();
       await ensureWorkers();
       await relay();
+      monitor.start();
       scheduleRelay();
       logger.info({ queuePrefix: config.QUEUE_PREFIX, queues: [...workers.keys()] }, 'connected to Postgres and Redis');
     },
@@ -85,11 +106,13 @@ export function createDispatcher(config: DispatcherConfig, logger: Logger, now: 
       return stopping;
     },
     relay,
+    failOverdue,
   };
 
   async function stopAll(): Promise<void> {
     clearTimeout(relayTimer);
     await relaying;
+    await monitor.stop();
     await Promise.all([...workers.values()].map((worker) => worker.close()));
     await queues.close();
     await connectors.close();

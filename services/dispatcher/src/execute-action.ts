@@ -7,6 +7,7 @@ import {
   completeAction,
   failAction,
   findAction,
+  holdAction,
   markBeneficiaryDeleted,
   recordMovement,
   type MovementLine,
@@ -24,9 +25,18 @@ export interface ExecutionContext {
   logger: Logger;
   connector(backOfficeId: string): Promise<BackOfficeConnector>;
   now(): Date;
+  /** The longest pause between two tries of an action held for its back-office. Default 5 s. */
+  holdRetryMaxMs?: number;
 }
 
-export type Outcome = 'completed' | 'failed' | 'not-ours' | 'missing';
+/**
+ * `held`: its back-office could not be reached; it waits (queued, or executing when a call may have been
+ * applied) and is tried again. `blocked`: an earlier action on the same account has not ended yet.
+ */
+export type Outcome = 'completed' | 'failed' | 'held' | 'blocked' | 'not-ours' | 'missing';
+
+/** How soon an action waiting for an earlier one on its account looks again. */
+const blockedRetryMs = 50;
 
 /** An action that ended unsuccessfully after calls that may have moved money (a compensated saga): its result is kept. */
 class ActionFailed extends UnrecoverableError {
@@ -45,10 +55,12 @@ export function idempotencyKey(action: Pick<QueuedAction, 'id'>, step = 'main'):
 
 /**
  * Runs one queued action exactly once against its back-office. Postgres decides whether it is ours to run
- * (claimForExecution); the back-office's idempotency key makes a repeat after a crash harmless; a permanent
- * back-office refusal ends the action as failed with the back-office's reason; a retryable failure is
- * thrown for BullMQ to retry with backoff, and the last attempt's failure ends the action as failed too.
- * Any other error is retried and never marks the action failed: it may have come after the money moved.
+ * (claimForExecution, which also keeps each account's actions in the order they were accepted); the
+ * back-office's idempotency key makes a repeat after a crash harmless; a permanent back-office refusal ends
+ * the action as failed with the back-office's reason. A back-office that cannot answer (down, too slow,
+ * disabled, its circuit open) never fails the action: it is held (see holdAction) and tried again with
+ * backoff, without using up the job's attempts; the dispatcher's wait limit fails one that never reached the
+ * back-office. Any other error is retried and never marks the action failed: it may have come after the money moved.
  */
 export async function executeAction(ctx: ExecutionContext, actionId: string, job?: Job, token?: string): Promise<Outcome> {
   const action = await claimForExecution(ctx.db, actionId, ctx.now());
@@ -60,17 +72,15 @@ export async function executeAction(ctx: ExecutionContext, actionId: string, job
     log.info({ attempts: action.attempts }, 'action completed');
     return 'completed';
   } catch (error) {
-    const lastAttempt = job ? job.attemptsMade + 1 >= (job.opts.attempts ?? 1) : true;
-    if (error instanceof BackOfficeError && error.isRetryable && !lastAttempt) {
-      log.warn({ reason: error.reason, attempt: action.attempts }, 'retryable back-office failure; will retry');
-      throw error;
-    }
-    if (error instanceof RetryLater) {
-      log.warn({ reason: error.message, attempt: action.attempts }, 'not decided yet; will retry');
-      throw error;
+    if ((error instanceof BackOfficeError && error.isRetryable) || error instanceof RetryLater) {
+      // A saga's step that is not decided yet may have moved money: never back to queued.
+      const inDoubt = error instanceof RetryLater || !error.notApplied;
+      await holdAction(ctx.db, action.id, { reason: error.message, inDoubt, now: ctx.now() });
+      log.warn({ reason: error.message, attempt: action.attempts, inDoubt }, 'back-office unavailable; the action waits');
+      return later(ctx, job, token, holdDelay(ctx, action.attempts), 'held');
     }
     if (error instanceof BackOfficeError || error instanceof UnrecoverableError) {
-      const reason = describe(error, lastAttempt);
+      const reason = error instanceof BackOfficeError ? error.reason : error.message;
       await finish(ctx, action, { state: 'failed', reason, result: error instanceof ActionFailed ? error.result : undefined });
       log.warn({ reason }, 'action failed');
       throw new UnrecoverableError(reason);
@@ -83,7 +93,19 @@ export async function executeAction(ctx: ExecutionContext, actionId: string, job
   }
 }
 
-type Ending = { state: 'completed'; result: Record<string, unknown> } | { state: 'failed'; reason: string; result: Record<string, unknown> | undefined };
+/** 0.5 s, 1 s, 2 s, … up to holdRetryMaxMs between tries of a held action. */
+function holdDelay(ctx: ExecutionContext, attempts: number): number {
+  return Math.min(ctx.holdRetryMaxMs ?? 5_000, 500 * 2 ** Math.min(Math.max(attempts - 1, 0), 16));
+}
+
+/** Puts the job back for `delayMs` without using an attempt (a job run outside BullMQ just reports the outcome). */
+async function later(ctx: ExecutionContext, job: Job | undefined, token: string | undefined, delayMs: number, outcome: Outcome): Promise<Outcome> {
+  if (!job || !token) return outcome;
+  await job.moveToDelayed(ctx.now().getTime() + delayMs, token);
+  throw new DelayedError();
+}
+
+export type Ending = { state: 'completed'; result: Record<string, unknown> } | { state: 'failed'; reason: string; result: Record<string, unknown> | undefined };
 
 /**
  * Ends the action and appends its event in one transaction: the front-end hears of an ending exactly when it
@@ -98,7 +120,7 @@ async function finish(ctx: ExecutionContext, action: QueuedAction, ending: Endin
   });
 }
 
-function endingEvent(action: QueuedAction, ending: Ending): NewEvent {
+export function endingEvent(action: QueuedAction, ending: Ending): NewEvent {
   const data = {
     AFiUserId: action.userId,
     undo: { id: action.id },
@@ -122,19 +144,12 @@ function endingEvent(action: QueuedAction, ending: Ending): NewEvent {
 async function notClaimed(ctx: ExecutionContext, actionId: string, job: Job | undefined, token: string | undefined): Promise<Outcome> {
   const current = await findAction(ctx.db, actionId);
   if (!current) return 'missing';
-  // Still waiting (the job ran early, e.g. a clock difference): put it back until its window ends.
-  if (current.state === 'queued' && job && token) {
-    await job.moveToDelayed(current.dtsExpiry.getTime(), token);
-    throw new DelayedError();
-  }
-  return 'not-ours';
-}
-
-function describe(error: BackOfficeError | UnrecoverableError, lastAttempt: boolean): string {
-  if (error instanceof BackOfficeError) {
-    return error.isRetryable && lastAttempt ? `back-office unavailable after the last attempt: ${error.reason}` : error.reason;
-  }
-  return error.message;
+  if (current.state !== 'queued') return 'not-ours';
+  const waitMs = current.dtsExpiry.getTime() - ctx.now().getTime();
+  // Still in its undo window (the job ran early, e.g. a clock difference): put it back until the window ends.
+  if (waitMs > 0) return later(ctx, job, token, waitMs, 'not-ours');
+  // Due, but an earlier action on the same account has not ended: look again shortly.
+  return later(ctx, job, token, blockedRetryMs, 'blocked');
 }
 
 /** A payload that does not parse is refused before any back-office call, so failing the action is safe. */
@@ -202,11 +217,15 @@ function requireBackOffice(action: QueuedAction): string {
   return action.backOfficeId;
 }
 
-/** The action's connector; a back-office that is not configured refuses the action before any call. */
+/**
+ * The action's connector. A back-office disabled by its operator holds the action (a retryable error); one that
+ * is not configured at all refuses it before any call.
+ */
 async function connectorOf(ctx: ExecutionContext, action: QueuedAction, backOfficeId = requireBackOffice(action)): Promise<BackOfficeConnector> {
   try {
     return await ctx.connector(backOfficeId);
   } catch (error) {
+    if (error instanceof BackOfficeError) throw error;
     throw new UnrecoverableError(`back-office ${backOfficeId} is not available: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { adminKeyHashes, baseShape, dataEncryptionKeys, DEV_ADMIN_KEY, DEV_DATA_KEY, envBoolean, loadConfig, port, positiveInt } from '@amplifi/config';
+import { adminKeyHashes, backOfficeShape, baseShape, dataEncryptionKeys, DEV_ADMIN_KEY, DEV_DATA_KEY, envBoolean, loadConfig, port, positiveInt } from '@amplifi/config';
 import { sha256Hex } from '@amplifi/security';
 
 /** The gateway's whole configuration; every variable is in the README's configuration table. */
 export const gatewayConfigSchema = z
   .object({
     ...baseShape,
+    ...backOfficeShape,
     HOST: z.string().default('127.0.0.1'),
     PORT: port.default(3000),
     BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
@@ -30,7 +31,6 @@ export const gatewayConfigSchema = z
     /** The gateway's own URL as the demo sandboxes reach it, to push their change events to /ingest/backoffice/:id. */
     DEMO_GATEWAY_URL: z.url().optional(),
     /** Undo windows per action type, in milliseconds (the seed shows ~2 s for a remittance, the reference 120 s for a beneficiary deletion). */
-    BACKOFFICE_TIMEOUT_MS: positiveInt.default(5_000),
     UNDO_WINDOW_REMITTANCE_MS: z.coerce.number().int().min(0).default(2_000),
     UNDO_WINDOW_CREDIT_CARD_PAYMENT_MS: z.coerce.number().int().min(0).default(2_000),
     UNDO_WINDOW_ACC2ACC_MS: z.coerce.number().int().min(0).default(120_000),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseShape, dataEncryptionKeys, DEV_DATA_KEY, envBoolean, loadConfig, positiveInt } from '@amplifi/config';
+import { backOfficeShape, baseShape, dataEncryptionKeys, DEV_DATA_KEY, envBoolean, loadConfig, positiveInt } from '@amplifi/config';
 
 /** `WEBHOOK_RETRY_SCHEDULE_MS`: comma-separated delays in ms, one per attempt; the first attempt is immediate (0). */
 const retrySchedule = z
@@ -12,9 +12,9 @@ const retrySchedule = z
 export const syncConfigSchema = z
   .object({
     ...baseShape,
+    ...backOfficeShape,
     /** Fallback poll of every back-office's change feed; pushed events (LISTEN amplifi_backoffice_changes) wake it in between. */
     SYNC_POLL_INTERVAL_MS: positiveInt.max(600_000).default(2_000),
-    BACKOFFICE_TIMEOUT_MS: positiveInt.default(5_000),
     /** How often sync looks for user edits due to be pushed to the back-offices (retries back off from 2 s to 1 h). */
     SYNC_PUSH_INTERVAL_MS: positiveInt.max(600_000).default(1_000),
     /** Decrypts webhook signing secrets; the same keys as the gateway's (which encrypts them). */

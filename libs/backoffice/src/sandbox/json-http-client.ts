@@ -18,6 +18,8 @@ export interface CallOptions<S extends z.ZodType> {
 }
 
 const timeoutCodes = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+// The connection was never made, so the request cannot have been applied.
+const notConnectedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 // Our own misuse of the client (or a closed connector) will not improve with a retry.
 const clientMisuseCodes = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
 
@@ -79,14 +81,15 @@ export class JsonHttpClient {
   }
 
   private transportError(where: string, error: unknown): BackOfficeError {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && timeoutCodes.has(code)) {
-      return this.fail(`${where} timed out after ${this.timeoutMs} ms`, { kind: 'retryable', reason: 'timeout', cause: error });
+    const code = errorCode(error);
+    const notApplied = code !== undefined && notConnectedCodes.has(code);
+    if (code !== undefined && timeoutCodes.has(code)) {
+      return this.fail(`${where} timed out after ${this.timeoutMs} ms`, { kind: 'retryable', reason: 'timeout', notApplied, cause: error });
     }
-    if (typeof code === 'string' && clientMisuseCodes.has(code)) {
+    if (code !== undefined && clientMisuseCodes.has(code)) {
       return this.fail(`${where} could not be sent (${code})`, { kind: 'permanent', reason: 'client_error', cause: error });
     }
-    return this.fail(`${where} failed on the network`, { kind: 'retryable', reason: 'network', cause: error });
+    return this.fail(`${where} failed on the network${code ? ` (${code})` : ''}`, { kind: 'retryable', reason: 'network', notApplied, cause: error });
   }
 
   /**
@@ -122,6 +125,17 @@ export class JsonHttpClient {
       reason: body?.code ?? `http_${status}`,
       status,
       retryAfterMs: seconds === undefined ? undefined : seconds * 1000,
+      // By HTTP's meaning: the server refused to process the request now.
+      notApplied: status === 503 || status === 429,
     });
   }
+}
+
+/** The error's code, or its cause's (undici wraps connection errors). */
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
+  }
+  return undefined;
 }

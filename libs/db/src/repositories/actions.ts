@@ -26,7 +26,7 @@ export interface NewAction {
 export async function insertAction(trx: Transaction<Database>, action: NewAction): Promise<{ action: QueuedAction; created: boolean }> {
   const inserted = await trx
     .insertInto('queuedActions')
-    .values({ ...action, payload: JSON.stringify(action.payload) })
+    .values({ ...action, payload: JSON.stringify(action.payload), sequenceKey: sequenceKeyOf(action.payload) })
     .onConflict((oc) => oc.expression(sql`user_id, kind, client_key`).where('clientKey', 'is not', null).doNothing())
     .returningAll()
     .executeTakeFirst();
@@ -42,6 +42,11 @@ export async function insertAction(trx: Transaction<Database>, action: NewAction
     .where('clientKey', '=', action.clientKey)
     .executeTakeFirstOrThrow();
   return { action: existing, created: false };
+}
+
+/** Actions on the same source account execute in the order they were accepted. */
+function sequenceKeyOf(payload: Record<string, unknown>): string | null {
+  return typeof payload.sourceAccountId === 'string' ? payload.sourceAccountId : null;
 }
 
 export async function findAction(db: Db, id: string): Promise<QueuedAction | undefined> {
@@ -87,7 +92,8 @@ export async function expediteAction(db: Db, userId: string, id: string, now: Da
 /**
  * queued (and due) → executing, or an action already executing (a retry, or a dispatcher that died mid-call
  * resuming it: the back-office's idempotency key makes the repeat harmless). Undefined when the action is not
- * ours to run: undone, finished, or not yet due.
+ * ours to run: undone, finished, not yet due, or — keeping each account's order — an action on the same source
+ * account that was accepted earlier is due or executing and has not ended.
  */
 export async function claimForExecution(db: Db, id: string, now: Date): Promise<QueuedAction | undefined> {
   return db
@@ -98,9 +104,72 @@ export async function claimForExecution(db: Db, id: string, now: Date): Promise<
       attempts: eb('attempts', '+', 1),
     }))
     .where('id', '=', id)
-    .where((eb) => eb.or([eb.and([eb('state', '=', 'queued'), eb('dtsExpiry', '<=', now)]), eb('state', '=', 'executing')]))
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('state', '=', 'queued'), eb('dtsExpiry', '<=', now), sql<boolean>`not exists (
+          select 1 from queued_actions earlier
+          where earlier.sequence_key = queued_actions.sequence_key
+            and (earlier.dts_queued, earlier.id) < (queued_actions.dts_queued, queued_actions.id)
+            and (earlier.state = 'executing' or (earlier.state = 'queued' and earlier.dts_expiry <= ${now}))
+        )`]),
+        eb('state', '=', 'executing'),
+      ]),
+    )
     .returningAll()
     .executeTakeFirst();
+}
+
+/**
+ * Holds an executing action whose back-office could not be reached, saying why and since when. An action
+ * whose call certainly was not applied goes back to `queued` (the user may still undo it; the wait limit may
+ * fail it); one whose call may have been applied (`inDoubt`, now or before) stays `executing` until the
+ * back-office answers its idempotency key. False when it was no longer executing.
+ */
+export async function holdAction(db: Db, id: string, hold: { reason: string; inDoubt: boolean; now: Date }): Promise<boolean> {
+  const done = await db
+    .updateTable('queuedActions')
+    .set((eb) => ({
+      waitReason: hold.reason.slice(0, 500),
+      dtsWaitSince: eb.fn.coalesce('dtsWaitSince', eb.val(hold.now)),
+      isInDoubt: sql<boolean>`is_in_doubt or ${hold.inDoubt}`,
+      state: sql<ActionState>`case when is_in_doubt or ${hold.inDoubt} then 'executing' else 'queued' end`,
+    }))
+    .where('id', '=', id)
+    .where('state', '=', 'executing')
+    .executeTakeFirst();
+  return done.numUpdatedRows > 0n;
+}
+
+/**
+ * Fails the actions that have waited for their back-office longer than allowed: due before `dueBefore`,
+ * still queued (never sent, or certainly not applied), and held for their back-office (a wait reason, or a
+ * back-office recorded down). Conditional on `queued`, so a claim and this decide the race in Postgres.
+ * Run it in the transaction that appends their events.
+ */
+export async function failOverdueWaits(trx: Transaction<Database>, dueBefore: Date, now: Date, limit = 500): Promise<QueuedAction[]> {
+  return trx
+    .updateTable('queuedActions')
+    .set({
+      state: 'failed',
+      dtsFinished: now,
+      failureReason: sql<string>`'back-office ' || back_office_id || ' was unavailable for longer than the wait limit (' || coalesce(wait_reason, 'recorded down') || '); nothing was sent'`,
+    })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('queuedActions')
+        .select('id')
+        .where('state', '=', 'queued')
+        .where('dtsExpiry', '<', dueBefore)
+        .where('backOfficeId', 'is not', null)
+        .where((w) =>
+          w.or([w('waitReason', 'is not', null), w('backOfficeId', 'in', w.selectFrom('backOfficeHealth').select('backOfficeId').where('state', '=', 'down'))]),
+        )
+        .orderBy('dtsExpiry')
+        .limit(limit),
+    )
+    .where('state', '=', 'queued')
+    .returningAll()
+    .execute();
 }
 
 export async function completeAction(db: Db | Transaction<Database>, id: string, result: Record<string, unknown>, now: Date): Promise<boolean> {
