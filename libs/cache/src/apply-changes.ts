@@ -1,4 +1,4 @@
-import type { Change, Movement } from '@amplifi/backoffice';
+import type { Balance, Card, Change, Movement } from '@amplifi/backoffice';
 import {
   appendEvents,
   cacheAccountBalance,
@@ -43,6 +43,23 @@ async function applyChange(db: Db, backOfficeId: string, change: Change, now: Da
       // Accounts become AFi accounts when they are linked (onboarding), not when a bank opens them.
       return [];
   }
+}
+
+/**
+ * A balance the gateway read through the back-office, cached as if the back-office had pushed it: with its
+ * `balance.changed` event when it differs from the cached one, so that no later change owes the event instead.
+ */
+export async function cacheReadBalance(db: Db, backOfficeId: string, accountIdBO: string, balance: Balance, now: Date): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await appendEvents(trx, await applyBalance(trx, backOfficeId, accountIdBO, { native: balance.ledger, available: balance.available }, now), now);
+  });
+}
+
+/** A card the gateway read through the back-office, cached with its event when it changed (as cacheReadBalance). */
+export async function cacheReadCard(db: Db, backOfficeId: string, card: Card, now: Date): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await appendEvents(trx, await applyCard(trx, backOfficeId, card, now), now);
+  });
 }
 
 async function applyMovement(db: Db, backOfficeId: string, movement: Movement): Promise<NewEvent[]> {

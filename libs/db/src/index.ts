@@ -95,7 +95,8 @@ export {
   listUserAccounts,
   updateUserAccount,
   type AccountChanges, type AccountRow, type NewAccount } from './repositories/accounts';
-export { findRate, listCachedRates, upsertRateTable, type CachedRate, type FoundRate, type PublishedRate } from './repositories/rates';
+export { findRate, listCachedRates,
+  ratesCachedAt, upsertRateTable, type CachedRate, type FoundRate, type PublishedRate } from './repositories/rates';
 export {
   cacheCardSnapshot,
   findCardByBackOfficeCard,

@@ -31,6 +31,8 @@ export const errorStatus = {
   TOO_MANY_ATTEMPTS: 429,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
+  /** The back-office holding the product cannot be reached now and the request cannot wait for it (stand-in). */
+  BACKOFFICE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

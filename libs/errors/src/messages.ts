@@ -32,6 +32,7 @@ const en: Catalog = {
   TOO_MANY_ATTEMPTS: 'Too many failed attempts; try again in {retryAfter} seconds',
   INTERNAL: 'Something went wrong on our side; quote the request id when you report it',
   SERVICE_UNAVAILABLE: 'The service is temporarily unavailable; try again later',
+  BACKOFFICE_UNAVAILABLE: 'The bank system {backOfficeId} is unavailable, so nothing was done; try again in {retryAfter} seconds',
 };
 
 const es: Catalog = {
@@ -60,6 +61,7 @@ const es: Catalog = {
   TOO_MANY_ATTEMPTS: 'Demasiados intentos fallidos; inténtelo de nuevo en {retryAfter} segundos',
   INTERNAL: 'Algo salió mal por nuestra parte; indique el identificador de la solicitud al informarlo',
   SERVICE_UNAVAILABLE: 'El servicio no está disponible temporalmente; inténtelo más tarde',
+  BACKOFFICE_UNAVAILABLE: 'El sistema bancario {backOfficeId} no está disponible, así que no se hizo nada; inténtelo de nuevo en {retryAfter} segundos',
 };
 
 const fr: Catalog = {
@@ -88,6 +90,7 @@ const fr: Catalog = {
   TOO_MANY_ATTEMPTS: 'Trop de tentatives échouées ; réessayez dans {retryAfter} secondes',
   INTERNAL: "Une erreur s'est produite de notre côté ; citez l'identifiant de la requête en la signalant",
   SERVICE_UNAVAILABLE: 'Le service est temporairement indisponible ; réessayez plus tard',
+  BACKOFFICE_UNAVAILABLE: "Le système bancaire {backOfficeId} est indisponible, rien n'a donc été fait ; réessayez dans {retryAfter} secondes",
 };
 
 const catalogs: Record<Language, Catalog> = { en, es, fr };

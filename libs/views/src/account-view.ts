@@ -28,10 +28,12 @@ export const AccountSchema = z
     dtsOpened: z.string(),
     dtsUpdated: z.string(),
     dtsCached: z.string(),
+    isStale: z.boolean().openapi({ description: 'True when the record comes from the cache while its back-office is unavailable (down, too slow or disabled) or could not be refreshed; `dtsCached` says when AmpliFi last heard of it.' }),
   })
   .openapi('Account');
 
-export function accountView(row: AccountRow) {
+/** `isStale`: answered from the cache for a back-office that cannot be reached (see the stand-in). */
+export function accountView(row: AccountRow, isStale = false) {
   return {
     AFiAccountId: row.id,
     id: row.id,
@@ -57,6 +59,7 @@ export function accountView(row: AccountRow) {
     dtsOpened: row.dtsOpened.toISOString(),
     dtsUpdated: row.dtsUpdated.toISOString(),
     dtsCached: row.dtsCached.toISOString(),
+    isStale,
   };
 }
 

@@ -45,12 +45,13 @@ export const CardSchema = z
     dtsUpdated: z.string(),
     dtsPreActivated: z.string().nullable().openapi({ description: 'When the card was activated; null until it is.' }),
     dtsCached: z.string(),
+    isStale: z.boolean().openapi({ description: 'True when the record comes from the cache while its back-office is unavailable (down, too slow or disabled) or could not be refreshed; `dtsCached` says when AmpliFi last heard of it.' }),
   })
   .openapi('Card');
 
 export type CardView = z.infer<typeof CardSchema>;
 
-export function cardView(row: CardRow): CardView {
+export function cardView(row: CardRow, isStale = false): CardView {
   return {
     AFiCardId: row.id,
     id: row.id,
@@ -77,5 +78,6 @@ export function cardView(row: CardRow): CardView {
     dtsUpdated: row.dtsUpdated.toISOString(),
     dtsPreActivated: row.dtsActivated?.toISOString() ?? null,
     dtsCached: row.dtsCached.toISOString(),
+    isStale,
   };
 }

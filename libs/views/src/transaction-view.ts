@@ -41,10 +41,12 @@ export const TransactionSchema = z
     dtsValue: z.string(),
     dtsRecorded: z.string(),
     dtsCompleted: z.string().nullable(),
+    dtsCached: z.string(),
+    isStale: z.boolean().openapi({ description: 'True when the record comes from the cache while its back-office is unavailable (down, too slow or disabled) or could not be refreshed; `dtsCached` says when AmpliFi last heard of it.' }),
   })
   .openapi('Transaction');
 
-export function transactionView(row: TransactionRow) {
+export function transactionView(row: TransactionRow, isStale = false) {
   const amount = toJsonNumber(toMoney(row.amount, row.currency));
   return {
     AFiUserId: row.userId,
@@ -74,5 +76,7 @@ export function transactionView(row: TransactionRow) {
     dtsValue: row.dtsValue.toISOString(),
     dtsRecorded: row.dtsRecorded.toISOString(),
     dtsCompleted: row.dtsCompleted?.toISOString() ?? null,
+    dtsCached: row.dtsCached.toISOString(),
+    isStale,
   };
 }

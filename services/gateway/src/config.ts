@@ -35,6 +35,14 @@ export const gatewayConfigSchema = z
     UNDO_WINDOW_CREDIT_CARD_PAYMENT_MS: z.coerce.number().int().min(0).default(2_000),
     UNDO_WINDOW_ACC2ACC_MS: z.coerce.number().int().min(0).default(120_000),
     UNDO_WINDOW_BENEFICIARY_DELETION_MS: z.coerce.number().int().min(0).default(120_000),
+    /**
+     * Stand-in reads: a cached record older than its freshness is refreshed from its back-office before it is
+     * answered (when that back-office is up); a refresh slower than READ_REFRESH_WAIT_MS answers the cache, marked stale.
+     */
+    FRESHNESS_ACCOUNTS_MS: positiveInt.default(60_000),
+    FRESHNESS_CARDS_MS: positiveInt.default(5 * 60_000),
+    FRESHNESS_RATES_MS: positiveInt.default(60_000),
+    READ_REFRESH_WAIT_MS: positiveInt.default(1_000),
     /** Webhook URLs may name private, loopback, link-local, … addresses (test receivers); off by default (SSRF). */
     WEBHOOK_ALLOW_PRIVATE_TARGETS: envBoolean.default(false),
     /** Webhook URLs must be https; by default on in production only (test receivers speak plain http). */

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
-import { ConnectorRegistry } from '@amplifi/backoffice';
-import { createDb, findBackOffice } from '@amplifi/db';
+import type { HealthMonitor } from '@amplifi/backoffice';
+import { backOfficeAccess } from '@amplifi/cache';
+import { createDb } from '@amplifi/db';
 import { FieldCipher } from '@amplifi/security';
 import { QueueRegistry } from '@amplifi/queue';
 import type { Logger } from '@amplifi/telemetry';
@@ -8,7 +9,7 @@ import type { GatewayConfig } from './config';
 import type { AppDeps } from './context';
 
 /** Opens the connections a gateway process needs, and closes them again. */
-export function createDeps(config: GatewayConfig, logger: Logger): AppDeps & { close(): Promise<void> } {
+export function createDeps(config: GatewayConfig, logger: Logger): AppDeps & { monitor: HealthMonitor; close(): Promise<void> } {
   const db = createDb({
     connectionString: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
@@ -18,8 +19,9 @@ export function createDeps(config: GatewayConfig, logger: Logger): AppDeps & { c
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = new QueueRegistry(redis, config.QUEUE_PREFIX);
-  const connectors = new ConnectorRegistry({ timeoutMs: config.BACKOFFICE_TIMEOUT_MS, load: (id) => findBackOffice(db, id) });
+  const { connectors, monitor } = backOfficeAccess(db, config, 'gateway', logger);
   return {
+    monitor,
     config,
     queues,
     connectors,
@@ -29,6 +31,7 @@ export function createDeps(config: GatewayConfig, logger: Logger): AppDeps & { c
     cipher: new FieldCipher(config.DATA_ENCRYPTION_KEYS),
     now: () => new Date(),
     async close() {
+      await monitor.stop();
       await queues.close();
       await connectors.close();
       redis.disconnect();

@@ -32,9 +32,13 @@ function fromBackOffice(thrown: unknown): ApiError | undefined {
   return backOfficeUnavailable(thrown);
 }
 
-/** A back-office that cannot answer now: 503 with Retry-After (the back-office's own, else 5 s). */
+/**
+ * A back-office that cannot answer now (down, too slow, its circuit open, disabled): 503 naming it, with
+ * Retry-After (the back-office's own or the breaker's wait, else 5 s).
+ */
 export function backOfficeUnavailable(error: BackOfficeError): ApiError {
-  return new ApiError('SERVICE_UNAVAILABLE', { headers: { 'Retry-After': String(Math.ceil((error.retryAfterMs ?? 5_000) / 1_000)) }, cause: error });
+  const retryAfter = Math.max(1, Math.ceil((error.retryAfterMs ?? 5_000) / 1_000));
+  return new ApiError('BACKOFFICE_UNAVAILABLE', { params: { backOfficeId: error.backOfficeId, retryAfter }, headers: { 'Retry-After': String(retryAfter) }, cause: error });
 }
 
 /**

@@ -28,7 +28,7 @@ function definition(overrides: Record<string, unknown> = {}) {
 
 const create = (body: unknown) => gw.request('PUT', '/admin/backoffices', { body, headers: admin });
 const modify = (id: string, body: unknown) => gw.request('POST', `/admin/backoffice/${id}`, { body, headers: admin });
-const list = async () => (await gw.request('GET', '/admin/backoffices', { headers: admin })).body.backOffices as { id: string }[];
+const list = async () => (await gw.request('GET', '/admin/backoffices', { headers: admin })).body.backOffices as { id: string; health?: { state: string } }[];
 const paths = (res: { body: { fields?: { path: string }[] } }) => (res.body.fields ?? []).map((f) => f.path);
 
 /** An HTTP server that answers every request 503 in the back-office's error envelope and remembers what it was asked. */
@@ -78,6 +78,9 @@ describe('the operator API key', () => {
   });
 });
 
+/** A back-office that has never been down, as seen by a gateway that has not found it down either. */
+const healthy = { state: 'up', reason: null, dtsChanged: null, reportedBy: null, breaker: 'closed', consecutiveFailures: 0 };
+
 describe('GET /admin/backoffices', () => {
   it('lists every back-office with its definition', async () => {
     const res = await gw.request('GET', '/admin/backoffices', { headers: admin });
@@ -94,6 +97,7 @@ describe('GET /admin/backoffices', () => {
       isEnabled: true,
       dtsCreated: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       dtsModified: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      health: healthy,
     });
   });
 
@@ -127,6 +131,7 @@ describe('PUT /admin/backoffices', () => {
         isEnabled: true,
         dtsCreated: expect.any(String),
         dtsModified: expect.any(String),
+        health: healthy,
       },
     });
     expect((await list()).map((bo) => bo.id)).toContain(body.id);
@@ -261,8 +266,10 @@ describe('POST /admin/backoffice/:backOfficeId', () => {
     expect(refusal).toMatchObject({ reason: 'disabled', backOfficeId: bo.id, kind: 'retryable' });
     const cached = await history();
     expect(cached.status).toBe(200);
-    expect(cached.body).toEqual(before.body);
+    // The same lines, answered as stale: their back-office cannot be asked.
+    expect(cached.body).toEqual(before.body.map((line: object) => ({ ...line, isStale: true })));
     expect(gw.logs.find((l) => l.accountId === account.id && l.level === 'warn')).toMatchObject({ reason: 'disabled' });
+    expect((await list()).find((b) => b.id === bo.id)?.health).toMatchObject({ state: 'disabled' });
 
     expect((await modify(bo.id, { isEnabled: true })).body.backOffice.isEnabled).toBe(true);
     expect(await (await gw.deps.connectors.get(bo.id)).health()).toMatchObject({ healthy: true });

@@ -58,6 +58,7 @@ describe('GET /cards and GET /cards/:AFiCardId', () => {
         dtsUpdated: bo.dtsUpdated,
         dtsPreActivated: null,
         dtsCached: expect.any(String),
+        isStale: false,
       },
     });
     expect(JSON.stringify(res.body)).not.toMatch(/\d{16}|cvv|"pin"|"pan"/i);
@@ -348,7 +349,7 @@ describe('back-office failures', () => {
     await world.setFaults({ mode: 'down' });
     try {
       const res = await post(user, `/cards/${card.id}/off`);
-      expectError(res, 503, 'SERVICE_UNAVAILABLE');
+      expectError(res, 503, 'BACKOFFICE_UNAVAILABLE');
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
       expect((await cardOf(user, `/cards/${card.id}`)).body.card.status).toBe('active');
     } finally {

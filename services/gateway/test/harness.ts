@@ -5,8 +5,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { uniqueQueuePrefix, useTestDatabase } from '@amplifi/testing';
 import { QueueRegistry } from '@amplifi/queue';
-import { ConnectorRegistry } from '@amplifi/backoffice';
-import { findBackOffice } from '@amplifi/db';
+import type { HealthMonitor } from '@amplifi/backoffice';
+import { backOfficeAccess } from '@amplifi/cache';
 import { FieldCipher } from '@amplifi/security';
 import { createLogger } from '@amplifi/telemetry';
 import { createApp, loadGatewayConfig, type AppDeps, type GatewayConfig } from '@amplifi/gateway';
@@ -22,6 +22,8 @@ export interface TestGateway {
   /** Moves the app's clock. */
   advance(ms: number): void;
   request(method: string, path: string, options?: { body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Probes the back-offices and shares their health, as in a gateway process; tests start it or call tick(). */
+  monitor: HealthMonitor;
   /** Serves the app over HTTP on 127.0.0.1 (for callers outside the process: a back-office pushing events); closed after the file. */
   listen(): Promise<string>;
 }
@@ -41,6 +43,7 @@ export function useTestGateway(env: Record<string, string> = {}): TestGateway {
       DATABASE_URL: database.url,
       REDIS_URL: inject('redisUrl'),
       LOG_LEVEL: 'info',
+      BACKOFFICE_TIMEOUT_MS: '2000',
       ...env,
     });
     redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
@@ -50,14 +53,17 @@ export function useTestGateway(env: Record<string, string> = {}): TestGateway {
         done();
       },
     });
+    const logger = createLogger({ service: 'gateway', level: 'info', destination: sink });
+    const { connectors, monitor } = backOfficeAccess(database.db, config, 'gateway', logger);
+    gateway.monitor = monitor;
     const deps: AppDeps = {
       config,
       db: database.db,
       redis,
-      logger: createLogger({ service: 'gateway', level: 'info', destination: sink }),
+      logger,
       cipher: new FieldCipher(config.DATA_ENCRYPTION_KEYS),
       queues: new QueueRegistry(redis, uniqueQueuePrefix('gateway')),
-      connectors: new ConnectorRegistry({ timeoutMs: 2_000, load: (id) => findBackOffice(database.db, id) }),
+      connectors,
       now: () => new Date(Date.now() + offset),
     };
     gateway.deps = deps;
@@ -67,6 +73,7 @@ export function useTestGateway(env: Record<string, string> = {}): TestGateway {
   let server: ServerType | undefined;
   afterAll(async () => {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await gateway.monitor?.stop();
     await gateway.deps?.queues.close();
     await gateway.deps?.connectors.close();
     redis?.disconnect();

@@ -28,8 +28,8 @@ export interface MoneyWorld {
   operations(): Promise<Operation[]>;
   /** The sandbox's fault injection (`none`, `down`, `slow`, `error`). */
   setFaults(faults: { mode: 'none' | 'down' | 'slow' | 'error'; latencyMs?: number; errorRate?: number }): Promise<void>;
-  /** A dispatcher in this process, on this file's database and queues; stopped after the file. */
-  startDispatcher(): Promise<Dispatcher>;
+  /** An in-process dispatcher on this file's database and queues; `env` overrides its configuration. */
+  startDispatcher(env?: Record<string, string>): Promise<Dispatcher>;
   /** Issues a card on the user's account (active unless `activate` is false) and links it to the user. */
   issueCard(user: WorldUser, options?: { activate?: boolean; type?: 'debit' | 'virtual'; account?: AccountRow }): Promise<CardRow>;
   /** Another sandbox back-office, registered with every capability; stopped after the file. */
@@ -118,7 +118,7 @@ export function useMoneyWorld(env: Record<string, string> = {}): MoneyWorld {
   };
   world.operations = () => operationsOf(world.sandbox.url);
   world.setFaults = (faults) => setFaultsOf(world.sandbox.url, faults);
-  world.startDispatcher = async () => {
+  world.startDispatcher = async (env = {}) => {
     const config = loadDispatcherConfig({
       NODE_ENV: 'test',
       DATABASE_URL: gw.deps.config.DATABASE_URL,
@@ -126,6 +126,7 @@ export function useMoneyWorld(env: Record<string, string> = {}): MoneyWorld {
       QUEUE_PREFIX: gw.queuePrefix,
       RELAY_INTERVAL_MS: '200',
       LOG_LEVEL: 'silent',
+      ...env,
     });
     const dispatcher = createDispatcher(config, createLogger({ service: 'dispatcher', level: 'silent' }), gw.deps.now);
     dispatchers.push(dispatcher);

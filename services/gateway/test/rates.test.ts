@@ -3,7 +3,8 @@ import { createCustomer, createUser, findRate, listBackOffices, listCachedRates,
 import { useMoneyWorld, type WorldUser } from './money-world';
 import { issueTestToken } from './sessions';
 
-const world = useMoneyWorld();
+// Every read goes to the back-office (freshness is tested with the stand-in).
+const world = useMoneyWorld({ FRESHNESS_RATES_MS: '1' });
 const gw = world.gw;
 
 interface RateBody {
@@ -61,7 +62,7 @@ describe('GET /rates', () => {
       const logged = rateLogs(world.backOfficeId).length;
       const standIn = await ratesOf(user);
       expect(standIn.status).toBe(200);
-      expect(standIn.body.rates).toEqual(fresh.body.rates);
+      expect(standIn.body.rates).toEqual(fresh.body.rates.map((rate: object) => ({ ...rate, isStale: true })));
       expect(standIn.body.dtsRefreshed).toBe(fresh.body.dtsRefreshed);
       // Nothing was read from the back-office, so nothing was written to the cache.
       expect((await findRate(gw.deps.db, world.backOfficeId, 'GBP', 'CHF'))?.dtsCached).toEqual(cachedAt);

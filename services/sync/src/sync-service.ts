@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { backOfficeAccess } from '@amplifi/cache';
 import { createDb } from '@amplifi/db';
 import { FieldCipher } from '@amplifi/security';
 import type { Logger } from '@amplifi/telemetry';
@@ -32,9 +33,14 @@ export function createSyncService(config: SyncConfig, logger: Logger, now: () =>
   const cipher = new FieldCipher(config.DATA_ENCRYPTION_KEYS);
   // One component per concern: back-office changes in (pushed events, the change feed by cursor), user edits
   // out to the back-offices, webhooks out to the front-end servers.
+  // A back-office that comes back is read at once: what changed during the outage reaches the cache and the webhooks.
+  const { connectors, monitor } = backOfficeAccess(db, config, 'sync', logger, (transition) => {
+    if (transition.state === 'up') ingest.kick();
+  });
+  const ingest = createBackOfficeIngest({ db, config, logger: logger.child({ component: 'ingest' }), now, connectors });
   const components: SyncComponent[] = [
-    createBackOfficeIngest({ db, config, logger: logger.child({ component: 'ingest' }), now }),
-    createBackOfficePush({ db, config, logger: logger.child({ component: 'push' }), now }),
+    ingest,
+    createBackOfficePush({ db, config, logger: logger.child({ component: 'push' }), now, connectors }),
     createWebhookDelivery({ db, config, logger: logger.child({ component: 'webhooks' }), cipher, now }),
   ];
   const started: SyncComponent[] = [];
@@ -46,12 +52,15 @@ export function createSyncService(config: SyncConfig, logger: Logger, now: () =>
         await component.start();
         started.push(component);
       }
+      monitor.start();
       logger.info({ queuePrefix: config.QUEUE_PREFIX, components: started.map((c) => c.name) }, 'connected to Postgres and Redis');
     },
     async stop() {
+      await monitor.stop();
       for (const component of started.splice(0).reverse()) {
         await component.stop().catch((err: unknown) => logger.error({ err, component: component.name }, 'a component did not stop cleanly'));
       }
+      await connectors.close();
       if (redis.status === 'ready') await redis.quit();
       else redis.disconnect();
       await db.destroy();

@@ -58,6 +58,18 @@ export async function upsertRateTable(db: Db, backOfficeId: string, table: { dts
   });
 }
 
+/** When each of the given back-offices' rate tables was last cached (absent: never). */
+export async function ratesCachedAt(db: Db, backOfficeIds: readonly string[]): Promise<Map<string, Date>> {
+  if (backOfficeIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('fxRates')
+    .select(['backOfficeId', (eb) => eb.fn.max('dtsCached').as('dtsCached')])
+    .where('backOfficeId', 'in', backOfficeIds)
+    .groupBy('backOfficeId')
+    .execute();
+  return new Map(rows.map((row) => [row.backOfficeId, new Date(row.dtsCached)]));
+}
+
 /** The cached rates of the given back-offices, optionally only from `src` (and to `dst`), by back-office and pair. */
 export async function listCachedRates(db: Db, backOfficeIds: readonly string[], filter: { src?: string; dst?: string } = {}): Promise<CachedRate[]> {
   if (backOfficeIds.length === 0) return [];

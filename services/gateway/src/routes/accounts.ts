@@ -14,10 +14,14 @@ import {
   TransactionParams,
 } from '../domain/accounts/schemas';
 import { modifyAccount, modifyTransaction } from '../domain/accounts/service';
+import { freshAccounts } from '../domain/stand-in/fresh';
 import { requireUser } from '../middleware/auth';
 import { errorResponses, jsonRequest, jsonResponse, userSecurity, type App } from '../openapi';
 
 const masked = 'Account numbers (`num`) are masked to their first 6 and last 4 digits in every answer.';
+const standIn =
+  'Answered from the AmpliFi cache; balances older than FRESHNESS_ACCOUNTS_MS are first refreshed from the back-office when it is up. ' +
+  'While an account\'s back-office is unavailable its account is answered from the cache with `isStale: true` (`dtsCached` says when AmpliFi last heard of it).';
 
 const AccountResponseSchema = z.object({ success: z.literal(true), account: AccountSchema }).openapi('AccountResponse');
 const TransactionResponseSchema = z.object({ success: z.literal(true), transaction: TransactionSchema }).openapi('TransactionResponse');
@@ -27,7 +31,7 @@ const listAccounts = createRoute({
   path: '/accounts',
   tags: ['accounts'],
   summary: "The current user's accounts, with balances",
-  description: masked,
+  description: `${standIn} ${masked}`,
   security: userSecurity,
   middleware: [requireUser] as const,
   responses: { 200: jsonResponse(z.object({ success: z.literal(true), accounts: z.array(AccountSchema) }), 'Accounts'), ...errorResponses(401) },
@@ -38,7 +42,7 @@ const getAccount = createRoute({
   path: '/accounts/{AFiAccountId}',
   tags: ['accounts'],
   summary: 'One account of the current user',
-  description: masked,
+  description: `${standIn} ${masked}`,
   security: userSecurity,
   middleware: [requireUser] as const,
   request: { params: AccountIdParam },
@@ -125,15 +129,18 @@ const modifyTransactionRoutes = aliases.map(({ account, transaction }, index) =>
 
 export function registerAccountRoutes(app: App): void {
   app.openapi(listAccounts, async (c) => {
-    const rows = await listUserAccounts(c.get('deps').db, c.get('user').id);
-    return c.json({ success: true as const, accounts: rows.map(accountView) }, 200);
+    const deps = c.get('deps');
+    const accounts = await freshAccounts(deps, c.get('logger'), await listUserAccounts(deps.db, c.get('user').id));
+    return c.json({ success: true as const, accounts: accounts.map(({ row, isStale }) => accountView(row, isStale)) }, 200);
   });
 
   app.openapi(getAccount, async (c) => {
+    const deps = c.get('deps');
     const user = c.get('user');
-    const row = await findUserAccount(c.get('deps').db, user.id, c.req.valid('param').AFiAccountId);
+    const row = await findUserAccount(deps.db, user.id, c.req.valid('param').AFiAccountId);
     if (!row) throw new ApiError('NOT_FOUND', { params: { resource: 'Account' } });
-    return c.json({ success: true as const, account: accountView(row), userId: user.id }, 200);
+    const [account] = await freshAccounts(deps, c.get('logger'), [row]);
+    return c.json({ success: true as const, account: accountView(account!.row, account!.isStale), userId: user.id }, 200);
   });
 
   app.openapi(modify, async (c) => {

@@ -142,9 +142,9 @@ const onOff = cardRoutes(['/{AFiCardId}/{onoff}'], {
 });
 
 export function registerCardRoutes(app: App): void {
-  register(app, list, async (c) => c.json({ success: true as const, cards: await listCards(c.get('deps'), c.get('user').id) }, 200));
+  register(app, list, async (c) => c.json({ success: true as const, cards: await listCards(c.get('deps'), c.get('logger'), c.get('user').id) }, 200));
 
-  register(app, get, async (c) => c.json({ success: true as const, card: await getCard(c.get('deps'), c.get('user').id, c.req.valid('param').AFiCardId) }, 200));
+  register(app, get, async (c) => c.json({ success: true as const, card: await getCard(c.get('deps'), c.get('logger'), c.get('user').id, c.req.valid('param').AFiCardId) }, 200));
 
   register(app, modify, async (c) => {
     const card = await modifyCard(c.get('deps'), c.get('user').id, c.req.valid('param').AFiCardId, c.req.valid('json'));

@@ -1,6 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
+import { listAllBackOffices } from '@amplifi/db';
 import type { AppDeps } from '../context';
+import { healthView, sharedHealth } from '../domain/backoffices/service';
 import { jsonResponse, type App } from '../openapi';
 
 const HeartbeatSchema = z.object({ success: z.literal(true), dts: z.string().openapi({ example: '2023-12-20T12:44:28.498Z' }) }).openapi('Heartbeat');
@@ -9,6 +11,21 @@ const ReadinessSchema = z
     success: z.boolean(),
     dts: z.string(),
     checks: z.record(z.string(), z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() })),
+    backOffices: z
+      .array(
+        z.object({
+          id: z.string(),
+          state: z.enum(['up', 'down', 'disabled']),
+          reason: z.string().nullable(),
+          dtsChanged: z.string().nullable(),
+          breaker: z.enum(['closed', 'open', 'half-open']),
+        }),
+      )
+      .openapi({
+        description:
+          'Detail only: a back-office that is down does not make the gateway unready, since it stands in for it (reads from the cache, queued payments wait). ' +
+          'Empty when Postgres does not answer.',
+      }),
   })
   .openapi('Readiness');
 
@@ -24,7 +41,7 @@ const readyz = createRoute({
   method: 'get',
   path: '/readyz',
   tags: ['ping'],
-  summary: 'Readiness for orchestrators: Postgres and Redis answer',
+  summary: 'Readiness for orchestrators: Postgres and Redis answer; the health of each back-office as detail',
   responses: { 200: jsonResponse(ReadinessSchema, 'Ready'), 503: jsonResponse(ReadinessSchema, 'Not ready; checks says which dependency failed') },
 });
 
@@ -53,11 +70,25 @@ export async function readiness(deps: AppDeps) {
   return { postgres, redis };
 }
 
+async function backOfficeHealth(deps: AppDeps) {
+  try {
+    const [rows, shared] = await Promise.all([listAllBackOffices(deps.db), sharedHealth(deps)]);
+    return rows.map((row) => {
+      const { state, reason, dtsChanged, breaker } = healthView(deps, row, shared.get(row.id));
+      return { id: row.id, state, reason, dtsChanged, breaker };
+    });
+  } catch {
+    return [];
+  }
+}
+
 export function registerHealthRoutes(app: App): void {
   for (const route of liveness) app.openapi(route, (c) => c.json({ success: true as const, dts: c.get('deps').now().toISOString() }, 200));
   app.openapi(readyz, async (c) => {
-    const checks = await readiness(c.get('deps'));
+    const deps = c.get('deps');
+    const checks = await readiness(deps);
     const ok = Object.values(checks).every((check) => check.ok);
-    return c.json({ success: ok, dts: c.get('deps').now().toISOString(), checks }, ok ? 200 : 503);
+    const backOffices = checks.postgres.ok ? await backOfficeHealth(deps) : [];
+    return c.json({ success: ok, dts: deps.now().toISOString(), checks, backOffices }, ok ? 200 : 503);
   });
 }

@@ -80,6 +80,18 @@ const RemittanceStatusSchema = z
       dtsStarted: z.string().nullable(),
       dtsFinished: z.string().nullable(),
       undo: UndoSchema,
+      waiting: z
+        .object({
+          reason: z.string(),
+          dtsSince: z.string(),
+          isInDoubt: z.boolean().openapi({ description: 'A call may have reached the back-office: it will be asked again with the same idempotency key, never failed for waiting.' }),
+        })
+        .nullable()
+        .openapi({
+          description:
+            'Set while the remittance is due but waits for its back-office (unavailable): it runs once the back-office is back, in the order the ' +
+            "account's payments were accepted, or fails visibly (state, failureReason, a remittance.failed event) after the wait limit.",
+        }),
     }),
   })
   .openapi('RemittanceStatus');

@@ -1,6 +1,6 @@
-import { BackOfficeError, change as changeSchema, ConnectorRegistry, type Change } from '@amplifi/backoffice';
+import { BackOfficeError, change as changeSchema, type ConnectorRegistry, type Change } from '@amplifi/backoffice';
 import { applyChanges } from '@amplifi/cache';
-import { advanceSyncCursor, findBackOffice, inboxAfter, listBackOffices, listenForNotifications, lockSyncCursor, type Db, type NotificationListener } from '@amplifi/db';
+import { advanceSyncCursor, inboxAfter, listBackOffices, listenForNotifications, lockSyncCursor, type Db, type NotificationListener } from '@amplifi/db';
 import type { Logger } from '@amplifi/telemetry';
 import type { SyncComponent } from '../component';
 import type { SyncConfig } from '../config';
@@ -10,6 +10,8 @@ export interface IngestOptions {
   config: SyncConfig;
   logger: Logger;
   now(): Date;
+  /** The sync process's registry (shared by its components, with one health view per back-office); closed by the process. */
+  connectors: ConnectorRegistry;
 }
 
 /** Changes applied per transaction: one page of the feed, or a run of pushed changes. */
@@ -22,9 +24,9 @@ const batchSize = 500;
  * serves back-offices that push nothing. One process at a time applies a back-office's changes (the cursor row
  * is locked for the transaction that applies them and moves it), so several sync processes keep the order.
  */
-export function createBackOfficeIngest(options: IngestOptions): SyncComponent {
+export function createBackOfficeIngest(options: IngestOptions): SyncComponent & { kick(): void } {
   const { db, config, logger } = options;
-  const connectors = new ConnectorRegistry({ timeoutMs: config.BACKOFFICE_TIMEOUT_MS, load: (id) => findBackOffice(db, id) });
+  const { connectors } = options;
   let listener: NotificationListener | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -60,7 +62,9 @@ export function createBackOfficeIngest(options: IngestOptions): SyncComponent {
       while (!stopped && (await step(backOfficeId)));
     } catch (error) {
       if (!(error instanceof BackOfficeError)) throw error;
-      logger.warn({ backOfficeId, reason: error.reason }, 'could not read the change feed; trying again on the next pass');
+      // While it is down (its circuit open) each pass would say the same; the health monitor has said it once.
+      const level = error.reason === 'circuit_open' ? 'debug' : 'warn';
+      logger[level]({ backOfficeId, reason: error.reason }, 'could not read the change feed; trying again on the next pass');
     }
   }
 
@@ -102,6 +106,8 @@ export function createBackOfficeIngest(options: IngestOptions): SyncComponent {
 
   return {
     name: 'backoffice-ingest',
+    /** Reads every back-office's changes now (e.g. one that just came back). */
+    kick,
     async start() {
       listener = await listenForNotifications({
         connectionString: config.DATABASE_URL,
@@ -118,7 +124,6 @@ export function createBackOfficeIngest(options: IngestOptions): SyncComponent {
       clearTimeout(timer);
       await running;
       await listener?.close();
-      await connectors.close();
     },
   };
 }

@@ -1,5 +1,5 @@
-import { BackOfficeError, ConnectorRegistry } from '@amplifi/backoffice';
-import { claimDuePushes, findBackOffice, finishPush, retryPushAt, type BackOfficePush, type Db } from '@amplifi/db';
+import { BackOfficeError, type ConnectorRegistry } from '@amplifi/backoffice';
+import { claimDuePushes, finishPush, retryPushAt, type BackOfficePush, type Db } from '@amplifi/db';
 import type { Logger } from '@amplifi/telemetry';
 import type { SyncComponent } from '../component';
 import type { SyncConfig } from '../config';
@@ -9,6 +9,8 @@ export interface PushOptions {
   config: SyncConfig;
   logger: Logger;
   now(): Date;
+  /** The sync process's registry (shared by its components, with one health view per back-office); closed by the process. */
+  connectors: ConnectorRegistry;
 }
 
 /** A push is leased this long while it is attempted; another process takes it over after that. */
@@ -23,7 +25,7 @@ const batch = 20;
  */
 export function createBackOfficePush(options: PushOptions): SyncComponent {
   const { db, config, logger } = options;
-  const connectors = new ConnectorRegistry({ timeoutMs: config.BACKOFFICE_TIMEOUT_MS, load: (id) => findBackOffice(db, id) });
+  const { connectors } = options;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -86,7 +88,6 @@ export function createBackOfficePush(options: PushOptions): SyncComponent {
       stopped = true;
       clearTimeout(timer);
       await running;
-      await connectors.close();
     },
   };
 }

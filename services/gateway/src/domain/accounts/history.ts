@@ -26,28 +26,33 @@ export interface HistoryRequest extends TransactionWindow {
 export async function accountHistory(deps: AppDeps, reader: Reader, accountId: string, request: HistoryRequest) {
   const account = await findUserAccount(deps.db, reader.userId, accountId);
   if (!account) throw new ApiError('NOT_FOUND', { params: { resource: 'Account' } });
+  // Without a read-through the lines are as fresh as the cache: stale while the back-office is unavailable.
+  let isStale = deps.connectors.isDown(account.backOfficeId);
   if (request.readThrough) {
     // The back-office's range is inclusive; ours ends before `before`.
     const to = request.before ? new Date(request.before.getTime() - 1) : deps.now();
-    await readThrough(deps, reader, account, request.from, to);
+    isStale = !(await readThrough(deps, reader, account, request.from, to));
   }
   const rows = await listAccountTransactions(deps.db, reader.userId, account.id, request);
-  return rows.map(transactionView);
+  return rows.map((row) => transactionView(row, isStale));
 }
 
-async function readThrough(deps: AppDeps, reader: Reader, account: AccountRow, from: Date, to: Date): Promise<void> {
+/** True when the back-office listed the window and it was cached. */
+async function readThrough(deps: AppDeps, reader: Reader, account: AccountRow, from: Date, to: Date): Promise<boolean> {
   try {
     const connector = await deps.connectors.get(account.backOfficeId);
     const listed = (await connector.listTransactions(account.accountIdBo, from, to)).filter((line) => line.accountIdBO === account.accountIdBo);
     const isSagaLeg = (line: AccountTransaction) => sagaKinds.has(line.kind);
     await cacheStatementLines(deps.db, listed.filter((line) => !isSagaLeg(line)).map((line) => statementLine(account, line)));
     await cacheStatementLines(deps.db, listed.filter(isSagaLeg).map((line) => statementLine(account, line)), { keepExisting: true });
+    return true;
   } catch (error) {
     if (!(error instanceof BackOfficeError)) throw error;
     reader.logger.warn(
       { backOfficeId: account.backOfficeId, accountId: account.id, reason: error.reason, kind: error.kind },
       'the back-office did not list the transactions; answering from the cache',
     );
+    return false;
   }
 }
 

@@ -7,12 +7,12 @@ import { accountView, transactionView } from '@amplifi/views';
 export async function modifyAccount(deps: AppDeps, userId: string, accountId: string, changes: AccountChanges) {
   const row = await updateUserAccount(deps.db, userId, accountId, changes);
   if (!row) throw new ApiError('NOT_FOUND', { params: { resource: 'Account' } });
-  return accountView(row);
+  return accountView(row, deps.connectors.isDown(row.backOfficeId));
 }
 
 /** Changes the user's notes on a line of one of their accounts; anything else is a 404. */
 export async function modifyTransaction(deps: AppDeps, userId: string, accountId: string, transactionId: string, notes: TransactionNotes) {
   const row = await updateTransactionNotes(deps.db, userId, accountId, transactionId, notes);
   if (!row) throw new ApiError('NOT_FOUND', { params: { resource: 'Transaction' } });
-  return transactionView(row);
+  return transactionView(row, deps.connectors.isDown(row.backOfficeId));
 }

@@ -31,3 +31,19 @@ export function undoView(action: QueuedAction, now: Date) {
 export function ttlSeconds(action: QueuedAction, now: Date): number {
   return Math.max(0, Math.floor((action.dtsExpiry.getTime() - now.getTime()) / 1000));
 }
+
+/**
+ * Why a due action has not run yet (stand-in): its back-office is unavailable, so it waits, or null. `isInDoubt`:
+ * a call of it may have reached the back-office, which will be asked again with the same idempotency key (it is
+ * never failed for waiting); otherwise it fails after the dispatcher's wait limit (STANDIN_MAX_WAIT_MS).
+ */
+export function waitingView(action: QueuedAction, now: Date, isBackOfficeDown: boolean) {
+  const pending = action.state === 'queued' || action.state === 'executing';
+  const due = now.getTime() >= action.dtsExpiry.getTime();
+  if (!pending || !due || (!action.waitReason && !isBackOfficeDown)) return null;
+  return {
+    reason: action.waitReason ?? `back-office ${action.backOfficeId ?? ''} is unavailable`,
+    dtsSince: (action.dtsWaitSince ?? action.dtsExpiry).toISOString(),
+    isInDoubt: action.isInDoubt,
+  };
+}

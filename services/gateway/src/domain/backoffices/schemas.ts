@@ -111,6 +111,21 @@ export const BackOfficeChangesSchema = z
 
 export type BackOfficeChangesInput = z.output<typeof BackOfficeChangesSchema>;
 
+export const BackOfficeHealthSchema = z
+  .object({
+    state: z.enum(['up', 'down', 'disabled']).openapi({
+      description:
+        'As every AmpliFi process shares it: `down` once a circuit breaker (consecutive failed calls or timeouts, or a failed probe) opened, `up` once a probe ' +
+        'succeeded again; each change is logged and recorded as a `backoffice.down|up` event. `disabled`: switched off by its operator.',
+    }),
+    reason: z.string().nullable().openapi({ description: 'What the last change was seen on.' }),
+    dtsChanged: z.string().nullable().openapi({ description: 'When it last changed; null when it never has been down.' }),
+    reportedBy: z.string().nullable().openapi({ description: 'The process that recorded the last change (gateway, dispatcher, sync).' }),
+    breaker: z.enum(['closed', 'open', 'half-open']).openapi({ description: "This gateway process's own circuit breaker for the back-office." }),
+    consecutiveFailures: z.number().int(),
+  })
+  .openapi('BackOfficeHealth');
+
 export const BackOfficeSchemaOut = z
   .object({
     id: z.string(),
@@ -123,5 +138,6 @@ export const BackOfficeSchemaOut = z
     isEnabled: z.boolean(),
     dtsCreated: z.string(),
     dtsModified: z.string(),
+    health: BackOfficeHealthSchema,
   })
   .openapi('BackOffice');

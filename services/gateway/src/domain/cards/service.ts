@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { BackOfficeError, type BackOfficeConnector, type Card, type CardRestrictions, type ReissueReason } from '@amplifi/backoffice';
 import { cacheCardSnapshot, findUserCard, listUserCards, replaceCardSnapshot, updateCardPreferences, type CardRow } from '@amplifi/db';
 import { ApiError } from '@amplifi/errors';
+import type { Logger } from '@amplifi/telemetry';
 import type { AppDeps } from '../../context';
+import { freshCards } from '../stand-in/fresh';
 import { cardView, type CardView } from '@amplifi/views';
 import { snapshotOf } from '@amplifi/cache';
 import { requireCards } from './link';
@@ -72,20 +74,21 @@ async function cached(deps: AppDeps, card: CardRow, answer: Card): Promise<CardV
   return cardView(await ownCard(deps, card.userId, card.id));
 }
 
-/** The user's cards from the cache, the main one first. */
-export async function listCards(deps: AppDeps, userId: string): Promise<CardView[]> {
-  return (await listUserCards(deps.db, userId)).map(cardView);
+/** The user's cards from the cache (refreshed when older than FRESHNESS_CARDS_MS), the main one first. */
+export async function listCards(deps: AppDeps, logger: Logger, userId: string): Promise<CardView[]> {
+  return (await freshCards(deps, logger, await listUserCards(deps.db, userId))).map(({ row, isStale }) => cardView(row, isStale));
 }
 
-export async function getCard(deps: AppDeps, userId: string, cardId: string): Promise<CardView> {
-  return cardView(await ownCard(deps, userId, cardId));
+export async function getCard(deps: AppDeps, logger: Logger, userId: string, cardId: string): Promise<CardView> {
+  const [card] = await freshCards(deps, logger, [await ownCard(deps, userId, cardId)]);
+  return cardView(card!.row, card!.isStale);
 }
 
 /** §1.7: only `name` and `isMain` change (they are AmpliFi's own); one main card per user. */
 export async function modifyCard(deps: AppDeps, userId: string, cardId: string, changes: { name?: string; isMain?: boolean }): Promise<CardView> {
   const row = await updateCardPreferences(deps.db, userId, cardId, changes);
   if (!row) throw notFound();
-  return cardView(row);
+  return cardView(row, deps.connectors.isDown(row.backOfficeId));
 }
 
 /** Idempotent: an active card is answered as it is. */

@@ -5,7 +5,7 @@ import { toJsonNumber, toMoney } from '@amplifi/money';
 import type { AppDeps } from '../../context';
 import { payableBeneficiary } from '../beneficiaries';
 import { queueAction, requestHash } from '../actions/queue-action';
-import { ttlSeconds, undoView } from '../actions/undo-view';
+import { ttlSeconds, undoView, waitingView } from '../actions/undo-view';
 import { narrativeOf, parseMoney, requireCapability, usableAccount } from './inputs';
 
 export interface RemittanceRequest {
@@ -93,6 +93,7 @@ export async function remittanceStatus(deps: AppDeps, userId: string, remittance
       dtsStarted: action.dtsStarted?.toISOString() ?? null,
       dtsFinished: action.dtsFinished?.toISOString() ?? null,
       undo: undoView(action, now),
+      waiting: waitingView(action, now, action.backOfficeId !== null && deps.connectors.isDown(action.backOfficeId)),
     },
   };
 }

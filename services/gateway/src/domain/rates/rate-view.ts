@@ -15,6 +15,10 @@ export const RateSchema = z
     backOfficeId: z.string(),
     backOfficeName: z.string(),
     dtsRefreshed: z.string().openapi({ description: 'When the back-office published this rate.' }),
+    dtsCached: z.string().openapi({ description: 'When AmpliFi last read it from the back-office.' }),
+    isStale: z
+      .boolean()
+      .openapi({ description: 'True when it is answered from the cache because its back-office is unavailable or could not be read; see `dtsCached`.' }),
   })
   .openapi('Rate');
 
@@ -46,7 +50,7 @@ export const RatesResponseSchema = z
 
 export type RatesResponse = z.infer<typeof RatesResponseSchema>;
 
-export function rateView(row: CachedRate, backOffice: BackOfficeRow): z.infer<typeof RateSchema> {
+export function rateView(row: CachedRate, backOffice: BackOfficeRow, isStale: boolean): z.infer<typeof RateSchema> {
   return {
     rateId: `${row.backOfficeId}${row.src}${row.dst}`,
     src: row.src,
@@ -58,6 +62,8 @@ export function rateView(row: CachedRate, backOffice: BackOfficeRow): z.infer<ty
     backOfficeId: row.backOfficeId,
     backOfficeName: backOffice.name,
     dtsRefreshed: row.dtsRefreshed.toISOString(),
+    dtsCached: row.dtsCached.toISOString(),
+    isStale,
   };
 }
 

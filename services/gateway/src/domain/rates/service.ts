@@ -1,5 +1,5 @@
 import { BackOfficeError, type RateTable } from '@amplifi/backoffice';
-import { listBackOffices, listCachedRates, listUserAccounts, upsertRateTable, type BackOfficeRow } from '@amplifi/db';
+import { listBackOffices, listCachedRates, listUserAccounts, ratesCachedAt, upsertRateTable, type BackOfficeRow } from '@amplifi/db';
 import { Exact } from '@amplifi/money';
 import type { Logger } from '@amplifi/telemetry';
 import type { AppDeps } from '../../context';
@@ -11,10 +11,11 @@ export interface RatesFilter {
 }
 
 /**
- * GET /rates: reads the rate table of every back-office the user has an account in (and that publishes rates)
- * and stores it in fx_rates as it passes through; then answers from fx_rates, so a back-office that cannot be
- * reached is answered with the table it published last (its own `dtsRefreshed` says how old). A back-office
- * with nothing cached is left out; the others are still answered.
+ * GET /rates: answers from fx_rates the rate tables of every back-office the user has an account in (and that
+ * publishes rates). A table cached longer ago than FRESHNESS_RATES_MS is first read again from its back-office
+ * when that is up. A back-office that cannot be reached is answered with the table it published last, its rates
+ * marked `isStale` (`dtsRefreshed` and `dtsCached` say how old). A back-office with nothing cached is left out;
+ * the others are still answered.
  */
 export async function userRates(deps: AppDeps, logger: Logger, userId: string, filter: RatesFilter): Promise<RatesResponse> {
   const { db } = deps;
@@ -24,11 +25,18 @@ export async function userRates(deps: AppDeps, logger: Logger, userId: string, f
   const backOffices = [...new Set(accounts.map((a) => a.backOfficeId))].flatMap((id) => byId.get(id) ?? []);
   const publishing = backOffices.filter((bo) => bo.capabilities.includes('rates'));
 
-  await Promise.all(publishing.map((bo) => refreshRates(deps, logger, bo)));
+  const cachedAt = await ratesCachedAt(db, publishing.map((bo) => bo.id));
+  const stale = new Set<string>();
+  await Promise.all(
+    publishing.map(async (bo) => {
+      if (deps.connectors.isDown(bo.id)) stale.add(bo.id);
+      else if (deps.now().getTime() - (cachedAt.get(bo.id)?.getTime() ?? 0) > deps.config.FRESHNESS_RATES_MS && !(await refreshRates(deps, logger, bo))) stale.add(bo.id);
+    }),
+  );
   const cached = await listCachedRates(db, publishing.map((bo) => bo.id), filter);
   const rates = cached.flatMap((row) => {
     const backOffice = byId.get(row.backOfficeId);
-    return backOffice ? [rateView(row, backOffice)] : [];
+    return backOffice ? [rateView(row, backOffice, stale.has(row.backOfficeId))] : [];
   });
 
   const settling = backOffices.filter((bo) => bo.capabilities.includes('settlement'));
@@ -55,15 +63,15 @@ export async function userRates(deps: AppDeps, logger: Logger, userId: string, f
   };
 }
 
-/** Reads one back-office's table and caches it; a failed read is logged and leaves the cache as it was. */
-async function refreshRates(deps: AppDeps, logger: Logger, backOffice: BackOfficeRow): Promise<void> {
+/** Reads one back-office's table and caches it; a failed read is logged, leaves the cache as it was and answers false. */
+async function refreshRates(deps: AppDeps, logger: Logger, backOffice: BackOfficeRow): Promise<boolean> {
   let table: RateTable;
   try {
     table = await (await deps.connectors.get(backOffice.id)).getRates();
   } catch (error) {
     const detail = error instanceof BackOfficeError ? { reason: error.reason, status: error.status } : { err: error };
     logger.warn({ backOfficeId: backOffice.id, ...detail }, 'rates: the back-office could not be read; answering its cached rates');
-    return;
+    return false;
   }
   // The cache refuses what cannot be a rate (fx_rates checks); one bad pair must not cost the whole table.
   const usable = table.rates.filter((r) => r.src !== r.dst && [r.rate, r.buy, r.sell].every((v) => new Exact(v).greaterThan(0)));
@@ -71,4 +79,5 @@ async function refreshRates(deps: AppDeps, logger: Logger, backOffice: BackOffic
     logger.warn({ backOfficeId: backOffice.id, dropped: table.rates.length - usable.length }, 'rates: the back-office published rates that are not positive; they are left out');
   }
   await upsertRateTable(deps.db, backOffice.id, { dtsRefreshed: new Date(table.dtsRefreshed), rates: usable }, deps.now());
+  return true;
 }
