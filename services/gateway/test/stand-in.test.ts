@@ -52,8 +52,15 @@ describe('back-office health', () => {
     const upBefore = (await eventsOf('backoffice.up')).length;
     await takeDown(user);
 
-    const listed = await gw.request('GET', '/admin/backoffices', { headers: admin });
-    const mine = listed.body.backOffices.find((bo: { id: string }) => bo.id === world.backOfficeId);
+    // The change is recorded in Postgres right after the breaker opened; operators see it from there.
+    const mine = await waitFor(
+      async () => {
+        const listed = await gw.request('GET', '/admin/backoffices', { headers: admin });
+        const found = listed.body.backOffices.find((bo: { id: string }) => bo.id === world.backOfficeId);
+        return found.health.state === 'down' ? found : undefined;
+      },
+      { timeoutMs: 5_000, what: 'the down state to be recorded' },
+    );
     expect(mine.health).toMatchObject({ state: 'down', reportedBy: 'gateway', breaker: expect.stringMatching(/^(open|half-open)$/) });
     expect(mine.health.reason).toMatch(/consecutive failures/);
     const ready = await gw.request('GET', '/readyz');

@@ -43,8 +43,14 @@ export async function prepareDatabase(connectionString: string, schema: string):
   try {
     await db.schema.createSchema(schema).ifNotExists().execute();
     const provider: MigrationProvider = { getMigrations: async () => migrations };
-    const result = await new Migrator({ db, provider, migrationTableSchema: schema }).migrateToLatest();
-    if (result.error) throw new Error(`sandbox migration failed in schema ${schema}`, { cause: result.error });
+    // Kysely's migrator looks for its tables by listing every schema's tables, which fails when another
+    // instance's schema is dropped at that moment (tests start and stop many): that is worth another try.
+    for (let attempt = 1; ; attempt++) {
+      const result = await new Migrator({ db, provider, migrationTableSchema: schema }).migrateToLatest();
+      if (!result.error) break;
+      const vanished = (result.error as { code?: unknown }).code === '3F000' || (result.error as { code?: unknown }).code === '42P01';
+      if (!vanished || attempt >= 5) throw new Error(`sandbox migration failed in schema ${schema}`, { cause: result.error });
+    }
   } finally {
     await db.destroy();
   }
