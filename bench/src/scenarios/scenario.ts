@@ -1,0 +1,76 @@
+import type { Row } from '../report';
+import type { ScenarioStack } from '../stack';
+
+/** How big each measurement is; `--quick` shrinks them all for a smoke run (its figures are noisier). */
+export interface BenchParams {
+  quick: boolean;
+  /** Closed-loop HTTP runs (reads, writes). */
+  connections: number;
+  durationSec: number;
+  warmupSec: number;
+  /** Users, each with an account and a beneficiary, that the load is spread over (no hot account). */
+  users: number;
+  /**
+   * Remittances queued to fall due together, per dispatcher configuration, one per account: the dispatcher runs
+   * each account's actions in the order they were accepted, so a batch over fewer accounts measures that order.
+   */
+  executionBatch: number;
+  /** Remittances per account of the "hot accounts" batch (the same number of remittances over fewer accounts). */
+  hotDepth: number;
+  /** The steady rate of the lateness and end-to-end runs, and how long they last. */
+  steadyRatePerSec: number;
+  steadyDurationSec: number;
+  /** Events appended for the webhook throughput run, each delivered to every endpoint. */
+  webhookEvents: number;
+  webhookEndpoints: number;
+  /** Actions queued, then undone one request each. */
+  undoActions: number;
+}
+
+export function benchParams(quick: boolean): BenchParams {
+  return {
+    quick,
+    connections: 64,
+    durationSec: quick ? 3 : 10,
+    warmupSec: quick ? 1 : 3,
+    users: quick ? 16 : 40,
+    executionBatch: quick ? 400 : 2000,
+    hotDepth: 10,
+    steadyRatePerSec: 200,
+    steadyDurationSec: quick ? 5 : 20,
+    webhookEvents: quick ? 200 : 1000,
+    // As many endpoints as one sync process works on at once (WEBHOOK_CONCURRENCY's default).
+    webhookEndpoints: 8,
+    undoActions: quick ? 600 : 3000,
+  };
+}
+
+export interface ScenarioContext {
+  stack: ScenarioStack;
+  params: BenchParams;
+  log(message: string): void;
+  /**
+   * Runs a measured phase (AmpliFi's or a baseline's): CPU use and database activity are recorded (per operation
+   * when `operations` says how many the phase made), and --profile summarises only these windows.
+   */
+  measure<T>(label: string, phase: () => Promise<T>, operations?: (result: T) => number): Promise<T>;
+}
+
+export interface ScenarioOutcome {
+  rows: Row[];
+  /** The parameters and raw figures behind the rows, for results.json. */
+  details: Record<string, unknown>;
+}
+
+export interface Scenario {
+  name: string;
+  /** One line for --help. */
+  summary: string;
+  run(context: ScenarioContext): Promise<ScenarioOutcome>;
+}
+
+/** Fails the scenario when a load run had failures: figures over failed requests mean nothing. */
+export function requireClean(what: string, result: { ok: number; non2xx: number; errors: number }): void {
+  const failed = result.non2xx + result.errors;
+  if (failed > 0) throw new Error(`${what}: ${failed} of ${result.ok + failed} requests failed (non-2xx ${result.non2xx}, errors ${result.errors})`);
+}
