@@ -3,9 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { databaseUrl } from '@amplifi/testing';
-import { cpuSnapshot, cpuUsage, type CpuUsage } from './cpu-usage';
-import { dbDelta, STATS_FLUSH_MS, type DbCounters } from './db-activity';
-import { formatSummary, monotonicUs, summarizeProfile, type ProfileSummary, type Window } from './profile-summary';
+import { phaseRecorder } from './phases';
+import { formatSummary, summarizeProfile, type ProfileSummary, type Window } from './profile-summary';
 import { machineInfo, markdownTable, textTable, writeResults, type Row } from './report';
 import { benchParams, scenarios, type Scenario } from './scenarios';
 import { benchRoot, Stack } from './stack';
@@ -43,14 +42,6 @@ function parseCommandLine(): { selected: Scenario[]; quick: boolean; profile: bo
   // its own configuration and hands them on as npm_config_<flag> instead.
   const flag = (name: 'quick' | 'profile' | 'markdown') => values[name] || process.env[`npm_config_${name}`] === 'true';
   return { selected, quick: flag('quick'), profile: flag('profile'), markdown: flag('markdown') };
-}
-
-/** What one measured phase cost the machine and the databases. */
-interface PhaseRecord {
-  phase: string;
-  cpu: CpuUsage;
-  db: Record<string, DbCounters>;
-  operations?: number;
 }
 
 function runId(): string {
@@ -103,33 +94,12 @@ async function main(): Promise<number> {
     for (const scenario of selected) {
       const scenarioStack = await stack.scenario(scenario.name);
       const loadBefore = os.loadavg();
-      const windows: Window[] = [];
-      const phases: PhaseRecord[] = [];
-      const measure = async <T>(label: string, phase: () => Promise<T>, operations?: (result: T) => number): Promise<T> => {
-        const processes = () => stack.children.running.map((child) => ({ label: child.name.slice(scenario.name.length + 1), pid: child.pid }));
-        const dbBefore = await stack.dbSnapshot();
-        const cpuBefore = cpuSnapshot(processes());
-        const startUs = monotonicUs();
-        const result = await phase();
-        windows.push({ label, startUs, endUs: monotonicUs() });
-        const cpu = cpuUsage(cpuBefore, cpuSnapshot(processes()));
-        await new Promise((resolve) => setTimeout(resolve, STATS_FLUSH_MS));
-        const db = dbDelta(dbBefore, await stack.dbSnapshot());
-        const count = operations?.(result);
-        phases.push({ phase: label, cpu, db, ...(count ? { operations: count } : {}) });
-        const cores = Object.entries(cpu.coresUsed).map(([name, used]) => `${name} ${used}`).join(', ');
-        log(scenario.name, `cpu during "${label}": machine ${Math.round(cpu.machineBusy * 100)} % busy of ${cpu.cores} cores; cores used: ${cores}`);
-        if (count) {
-          const perOp = Object.entries(db).map(([name, d]) => `${name} ${(d.transactions / count).toFixed(1)}`).join(', ');
-          log(scenario.name, `database transactions per operation (${count} operations): ${perOp}`);
-        }
-        return result;
-      };
+      const recorder = phaseRecorder(stack, scenario.name, (message) => log(scenario.name, message));
       log(scenario.name, 'starting');
       try {
-        const outcome = await scenario.run({ stack: scenarioStack, params, log: (message) => log(scenario.name, message), measure });
+        const outcome = await scenario.run({ stack: scenarioStack, params, log: (message) => log(scenario.name, message), measure: recorder.measure });
         rows.push(...outcome.rows);
-        details[scenario.name] = { ...outcome.details, phases, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() };
+        details[scenario.name] = { ...outcome.details, phases: recorder.phases, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() };
       } catch (error) {
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         failures.push(`${scenario.name}: ${message}`);
@@ -139,7 +109,7 @@ async function main(): Promise<number> {
         await scenarioStack.close();
       }
       if (profileDir) {
-        const summaries = profilesOf(profileDir, scenario.name, windows);
+        const summaries = profilesOf(profileDir, scenario.name, recorder.windows);
         for (const summary of summaries) console.log(formatSummary(summary));
         details[`${scenario.name}Profiles`] = summaries;
       }

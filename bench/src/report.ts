@@ -45,7 +45,7 @@ function formatValue(value: number | null, unit: string): string {
 
 function formatRatio(row: Row): string {
   if (row.ratio === null) return '—';
-  return row.kind === 'rate' ? `${Math.round(row.ratio * 100)} %` : `×${row.ratio.toFixed(1)}`;
+  return row.kind === 'rate' ? `${Math.round(row.ratio * 100)} %` : `×${row.ratio.toFixed(row.ratio < 10 ? 1 : 0)}`;
 }
 
 function formatTarget(row: Row): string {
@@ -74,10 +74,10 @@ export function textTable(rows: Row[]): string {
   return [line(table[0] ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...table.slice(1).map(line)].join('\n');
 }
 
-/** The same table in Markdown, with what each baseline is (for BENCHMARKS.md). */
+/** The same table in Markdown, with what each baseline is (said once for the rows that share it), for BENCHMARKS.md. */
 export function markdownTable(rows: Row[]): string {
   const out = ['| scenario | metric | AmpliFi | baseline | ratio | target | met? | baseline is |', '|---|---|--:|--:|--:|---|---|---|'];
-  for (const row of rows) out.push(`| ${[...cells(row), row.baselineIs].join(' | ')} |`);
+  rows.forEach((row, i) => out.push(`| ${[...cells(row), row.baselineIs === rows[i - 1]?.baselineIs ? '〃' : row.baselineIs].join(' | ')} |`));
   return out.join('\n');
 }
 

@@ -1,3 +1,4 @@
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -23,6 +24,8 @@ const TEMPLATE_DB = 'amplifi_bench_tpl';
 const BENCH_DB = 'amplifi_bench';
 const SANDBOX_DB = 'amplifi_bench_sandbox';
 const QUEUE_ROOT = 'amplifibench';
+/** Logs and profiles of this many runs are kept (bench/runs, bench/profiles); older ones are removed. */
+const KEPT_RUNS = 5;
 
 export interface StackSettings {
   /** The Postgres server (any database on it); the bench's own databases are created there. */
@@ -55,6 +58,7 @@ export class Stack {
     });
     await migrateToLatest(databaseUrl(this.settings.serverUrl, TEMPLATE_DB));
     await deleteKeys(this.settings.redisUrl, `${QUEUE_ROOT}:*`);
+    for (const dir of ['runs', 'profiles']) pruneRuns(path.join(benchRoot, dir), KEPT_RUNS);
   }
 
   /** Fresh databases and a fresh queue prefix for one scenario. */
@@ -210,6 +214,17 @@ export class ScenarioStack {
     this.started.push(child);
     return child;
   }
+}
+
+/** Removes all but the newest `keep` run directories (named by their start time, so they sort by it). */
+function pruneRuns(dir: string, keep: number): void {
+  let runs: string[];
+  try {
+    runs = readdirSync(dir).sort();
+  } catch {
+    return;
+  }
+  for (const run of runs.slice(0, Math.max(0, runs.length - keep))) rmSync(path.join(dir, run), { recursive: true, force: true });
 }
 
 async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {

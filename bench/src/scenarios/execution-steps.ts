@@ -150,6 +150,9 @@ export async function bareBullmqLateness(options: {
   delayMs: number;
 }): Promise<{ lateness: Distribution; generator: SteadyRateResult }> {
   const queue = new Queue(options.queueName, { connection: options.redis, prefix: options.prefix });
+  // The worker keeps every job's lateness since it started; this run's are those after what it holds now.
+  const recorded = async () => (await ok<{ lateness: number[] }>('GET', `${options.baselineUrl}/lateness`)).lateness;
+  const before = (await recorded()).length;
   try {
     const generator = await steadyRate({
       ratePerSec: options.ratePerSec,
@@ -159,7 +162,7 @@ export async function bareBullmqLateness(options: {
       },
     });
     const values = await pollUntil('the bare worker to run every delayed job', 60_000 + options.delayMs, async () => {
-      const { lateness } = await ok<{ lateness: number[] }>('GET', `${options.baselineUrl}/lateness`);
+      const lateness = (await recorded()).slice(before);
       return lateness.length >= generator.sent - generator.failed ? lateness : undefined;
     });
     return { lateness: distribution(values), generator };

@@ -15,10 +15,12 @@ export interface BenchParams {
    * each account's actions in the order they were accepted, so a batch over fewer accounts measures that order.
    */
   executionBatch: number;
-  /** Remittances per account of the "hot accounts" batch (the same number of remittances over fewer accounts). */
-  hotDepth: number;
-  /** The steady rate of the lateness and end-to-end runs, and how long they last. */
+  /** The accounts of the "hot accounts" batch: fewer than a dispatcher runs at once, each with many remittances. */
+  hotAccounts: number;
+  /** The steady rate of the lateness and end-to-end runs (the issue's), and how long they last. */
   steadyRatePerSec: number;
+  /** A second steady rate, low enough for the sandbox to keep up: AmpliFi's own latency without a backlog. */
+  lowRatePerSec: number;
   steadyDurationSec: number;
   /** Events appended for the webhook throughput run, each delivered to every endpoint. */
   webhookEvents: number;
@@ -35,8 +37,9 @@ export function benchParams(quick: boolean): BenchParams {
     warmupSec: quick ? 1 : 3,
     users: quick ? 16 : 40,
     executionBatch: quick ? 400 : 2000,
-    hotDepth: 10,
+    hotAccounts: 16,
     steadyRatePerSec: 200,
+    lowRatePerSec: 50,
     steadyDurationSec: quick ? 5 : 20,
     webhookEvents: quick ? 200 : 1000,
     // As many endpoints as one sync process works on at once (WEBHOOK_CONCURRENCY's default).

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { request } from 'undici';
 import { appendEvents, type Db } from '@amplifi/db';
 import { agent, ok } from '../http';
@@ -150,6 +151,8 @@ export interface ArrivalLatencies {
   fromRequest: Distribution;
   /** From the sandbox posting it to its arrival. */
   fromPosting: Distribution;
+  /** Arrival time by back-office transaction id. */
+  arrivals: Map<string, number>;
 }
 
 /** Waits until every deposit has arrived in the group, then answers how long each took to get there. */
@@ -159,5 +162,51 @@ export async function arrivalLatencies(receiver: ReceiverClient, group: string, 
     return [...run.sentAt.keys()].every((id) => current.has(id)) ? current : undefined;
   });
   const since = (starts: Map<string, number>) => distribution([...starts].map(([id, start]) => (marks.get(id) ?? Number.NaN) - start));
-  return { fromRequest: since(run.sentAt), fromPosting: since(run.postedAt) };
+  return { fromRequest: since(run.sentAt), fromPosting: since(run.postedAt), arrivals: marks };
+}
+
+export interface Stages {
+  /** Posted → the bare relay's arrival: the sandbox's push, which the gateway receives at the same moment. */
+  push: Distribution;
+  /** The relay's arrival → the event appended by sync (events.dts_created): ingest, LISTEN/NOTIFY, applying. */
+  ingestAndApply: Distribution;
+  /** Event appended → its delivery attempt (webhook_deliveries.dts_attempted): horizon, lease, the endpoint's queue. */
+  deliveryWait: Distribution;
+  /** Attempt → arrival at the receiver: signing and the HTTP request. */
+  send: Distribution;
+}
+
+/**
+ * Where AmpliFi's part of the end-to-end time goes, per deposit, from the timestamps Postgres keeps (the event's
+ * creation, its delivery attempt to the endpoint) and the receiver's arrivals.
+ */
+export async function stagesOf(databaseUrl: string, endpointId: string, run: DepositRun, amplifi: ArrivalLatencies, bare: ArrivalLatencies): Promise<Stages> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ tx: string; event_ms: number; attempted_ms: number }>(
+      `select e.data->'transaction'->>'transactionIdBO' as tx,
+              (extract(epoch from e.dts_created) * 1000)::float8 as event_ms,
+              (extract(epoch from min(d.dts_attempted)) * 1000)::float8 as attempted_ms
+         from events e join webhook_deliveries d on d.event_seq = e.seq and d.endpoint_id = $1
+        where e.type = 'transaction.posted'
+        group by e.seq`,
+      [endpointId],
+    );
+    const byTx = new Map(rows.map((r) => [r.tx, r]));
+    const stages = { push: [] as number[], ingestAndApply: [] as number[], deliveryWait: [] as number[], send: [] as number[] };
+    for (const [tx, posted] of run.postedAt) {
+      const row = byTx.get(tx);
+      const relayed = bare.arrivals.get(tx);
+      const arrived = amplifi.arrivals.get(tx);
+      if (!row || relayed === undefined || arrived === undefined) continue;
+      stages.push.push(relayed - posted);
+      stages.ingestAndApply.push(row.event_ms - relayed);
+      stages.deliveryWait.push(row.attempted_ms - row.event_ms);
+      stages.send.push(arrived - row.attempted_ms);
+    }
+    return { push: distribution(stages.push), ingestAndApply: distribution(stages.ingestAndApply), deliveryWait: distribution(stages.deliveryWait), send: distribution(stages.send) };
+  } finally {
+    await client.end();
+  }
 }
