@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import type { HttpLoadResult } from './load';
 
 /** A target on the ratio to the baseline (reads ≥ 60 %) or on the figure itself (lateness p99 ≤ 100 ms). */
 export interface Target {
@@ -35,6 +36,26 @@ export function makeRow(fields: Omit<Row, 'ratio' | 'met' | 'target'> & { target
     met = value === null || !Number.isFinite(value) ? false : target.op === '>=' ? value >= target.value : value <= target.value;
   }
   return { ...fields, ratio, target, met };
+}
+
+/**
+ * The three rows of an HTTP load measured against its baseline: throughput (with the scenario's target, if
+ * any) and p50/p99 latency.
+ */
+export function httpRows(
+  scenario: string,
+  endpoint: string,
+  amplifi: Pick<HttpLoadResult, 'requestsPerSec' | 'latencyMs'>,
+  baseline: Pick<HttpLoadResult, 'requestsPerSec' | 'latencyMs'>,
+  baselineIs: string,
+  target?: Target,
+): Row[] {
+  const common = { scenario, baselineIs };
+  return [
+    makeRow({ ...common, metric: `${endpoint} throughput`, kind: 'rate', unit: 'req/s', amplifi: amplifi.requestsPerSec, baseline: baseline.requestsPerSec, ...(target ? { target } : {}) }),
+    makeRow({ ...common, metric: `${endpoint} latency p50`, kind: 'latency', unit: 'ms', amplifi: amplifi.latencyMs.p50, baseline: baseline.latencyMs.p50 }),
+    makeRow({ ...common, metric: `${endpoint} latency p99`, kind: 'latency', unit: 'ms', amplifi: amplifi.latencyMs.p99, baseline: baseline.latencyMs.p99 }),
+  ];
 }
 
 function formatValue(value: number | null, unit: string): string {

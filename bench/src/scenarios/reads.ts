@@ -1,5 +1,5 @@
 import { answered, httpLoad } from '../load';
-import { makeRow } from '../report';
+import { httpRows } from '../report';
 import { World } from '../world';
 import { requireClean, type Scenario } from './scenario';
 
@@ -32,11 +32,7 @@ export const reads: Scenario = {
       requireClean('GET /accounts', amplifi);
 
       const baselineIs = 'bare Hono route, one pg primary-key SELECT, same pool size';
-      const rows = [
-        makeRow({ scenario: 'reads', metric: 'GET /accounts throughput', kind: 'rate', unit: 'req/s', amplifi: amplifi.requestsPerSec, baseline: bare.requestsPerSec, baselineIs, target: { on: 'ratio', op: '>=', value: 0.6 } }),
-        makeRow({ scenario: 'reads', metric: 'GET /accounts latency p50', kind: 'latency', unit: 'ms', amplifi: amplifi.latencyMs.p50, baseline: bare.latencyMs.p50, baselineIs }),
-        makeRow({ scenario: 'reads', metric: 'GET /accounts latency p99', kind: 'latency', unit: 'ms', amplifi: amplifi.latencyMs.p99, baseline: bare.latencyMs.p99, baselineIs }),
-      ];
+      const rows = httpRows('reads', 'GET /accounts', amplifi, bare, baselineIs, { on: 'ratio', op: '>=', value: 0.6 });
       return { rows, details: { users: users.length, connections: params.connections, durationSec: params.durationSec, amplifi, baseline: bare } };
     } finally {
       await world.close();

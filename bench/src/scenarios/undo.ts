@@ -1,6 +1,6 @@
 import { ok } from '../http';
 import { answered, forEachLimited, httpLoad } from '../load';
-import { makeRow } from '../report';
+import { httpRows } from '../report';
 import { remittanceBody, World } from '../world';
 import { requireClean, type Scenario } from './scenario';
 
@@ -52,11 +52,7 @@ export const undo: Scenario = {
       requireClean('DELETE /undo/:id', amplifi);
 
       const baselineIs = 'bare Hono route, one UPDATE + one BullMQ job remove';
-      const rows = [
-        makeRow({ scenario: 'undo', metric: 'DELETE /undo/:id throughput', kind: 'rate', unit: 'req/s', amplifi: amplifi.requestsPerSec, baseline: bare.requestsPerSec, baselineIs }),
-        makeRow({ scenario: 'undo', metric: 'DELETE /undo/:id latency p50', kind: 'latency', unit: 'ms', amplifi: amplifi.latencyMs.p50, baseline: bare.latencyMs.p50, baselineIs }),
-        makeRow({ scenario: 'undo', metric: 'DELETE /undo/:id latency p99', kind: 'latency', unit: 'ms', amplifi: amplifi.latencyMs.p99, baseline: bare.latencyMs.p99, baselineIs }),
-      ];
+      const rows = httpRows('undo', 'DELETE /undo/:id', amplifi, bare, baselineIs);
       return { rows, details: { users: users.length, connections: params.connections, actions: count, amplifi, baseline: bare } };
     } finally {
       await world.close();

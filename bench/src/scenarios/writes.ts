@@ -1,5 +1,5 @@
 import { answered, httpLoad } from '../load';
-import { makeRow } from '../report';
+import { httpRows } from '../report';
 import { remittanceBody, World } from '../world';
 import { requireClean, type Scenario } from './scenario';
 
@@ -41,11 +41,7 @@ export const writes: Scenario = {
       requireClean('POST /remittance', amplifi);
 
       const baselineIs = 'bare Hono route, one INSERT + one delayed BullMQ add';
-      const rows = [
-        makeRow({ scenario: 'writes', metric: 'POST /remittance throughput', kind: 'rate', unit: 'req/s', amplifi: amplifi.requestsPerSec, baseline: bare.requestsPerSec, baselineIs, target: { on: 'ratio', op: '>=', value: 0.5 } }),
-        makeRow({ scenario: 'writes', metric: 'POST /remittance latency p50', kind: 'latency', unit: 'ms', amplifi: amplifi.latencyMs.p50, baseline: bare.latencyMs.p50, baselineIs }),
-        makeRow({ scenario: 'writes', metric: 'POST /remittance latency p99', kind: 'latency', unit: 'ms', amplifi: amplifi.latencyMs.p99, baseline: bare.latencyMs.p99, baselineIs }),
-      ];
+      const rows = httpRows('writes', 'POST /remittance', amplifi, bare, baselineIs, { on: 'ratio', op: '>=', value: 0.5 });
       return { rows, details: { users: users.length, connections: params.connections, durationSec: params.durationSec, amplifi, baseline: bare } };
     } finally {
       await world.close();
