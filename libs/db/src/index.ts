@@ -45,6 +45,7 @@ export {
   findUserAction,
   findUserActionByClientKey,
   insertAction,
+  nextInSequence,
   markPublished,
   pendingActions,
   undoAction,

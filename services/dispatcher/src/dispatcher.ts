@@ -46,6 +46,7 @@ export function createDispatcher(config: DispatcherConfig, logger: Logger, now: 
     connector: (id) => connectors.get(id),
     now,
     holdRetryMaxMs: config.STANDIN_RETRY_MAX_MS,
+    promote: (next) => queues.promote(actionQueueName(next.backOfficeId), next.id),
   };
   let relayTimer: NodeJS.Timeout | undefined;
   let relaying: Promise<unknown> = Promise.resolve();

@@ -9,6 +9,7 @@ import {
   findAction,
   holdAction,
   markBeneficiaryDeleted,
+  nextInSequence,
   recordMovement,
   type MovementLine,
   type Db,
@@ -27,6 +28,8 @@ export interface ExecutionContext {
   now(): Date;
   /** The longest pause between two tries of an action held for its back-office. Default 5 s. */
   holdRetryMaxMs?: number;
+  /** Makes the queued job of this action run now (it waited behind one that just ended); false without such a job. */
+  promote?(action: Pick<QueuedAction, 'id' | 'backOfficeId'>): Promise<boolean>;
 }
 
 /**
@@ -35,8 +38,11 @@ export interface ExecutionContext {
  */
 export type Outcome = 'completed' | 'failed' | 'held' | 'blocked' | 'not-ours' | 'missing';
 
-/** How soon an action waiting for an earlier one on its account looks again. */
-const blockedRetryMs = 50;
+/**
+ * How soon an action waiting for an earlier one on its account looks again by itself. The earlier one wakes it
+ * when it ends (wakeNext); this only covers a wake-up that came while the job was still running.
+ */
+const blockedRetryMs = 250;
 
 /** An action that ended unsuccessfully after calls that may have moved money (a compensated saga): its result is kept. */
 class ActionFailed extends UnrecoverableError {
@@ -118,6 +124,19 @@ async function finish(ctx: ExecutionContext, action: QueuedAction, ending: Endin
       ending.state === 'completed' ? await completeAction(trx, action.id, ending.result, now) : await failAction(trx, action.id, ending.reason, now, ending.result);
     if (ended) await appendEvents(trx, [endingEvent(action, ending)], now);
   });
+  await wakeNext(ctx, action);
+}
+
+/** The account's next due action may run now that this one has ended: its job is promoted instead of polling. */
+async function wakeNext(ctx: ExecutionContext, action: QueuedAction): Promise<void> {
+  if (!action.sequenceKey || !ctx.promote) return;
+  try {
+    const next = await nextInSequence(ctx.db, action.sequenceKey, ctx.now());
+    if (next) await ctx.promote(next);
+  } catch (error) {
+    // Only a shortcut: the waiting job looks again by itself.
+    ctx.logger.warn({ actionId: action.id, err: error instanceof Error ? error.message : String(error) }, 'could not wake the next action on the account');
+  }
 }
 
 export function endingEvent(action: QueuedAction, ending: Ending): NewEvent {

@@ -119,6 +119,20 @@ export async function claimForExecution(db: Db, id: string, now: Date): Promise<
     .executeTakeFirst();
 }
 
+/** The earliest-accepted due action still queued on the account (`sequenceKey`): the one to run next there. */
+export async function nextInSequence(db: Db, sequenceKey: string, now: Date): Promise<Pick<QueuedAction, 'id' | 'backOfficeId'> | undefined> {
+  return db
+    .selectFrom('queuedActions')
+    .select(['id', 'backOfficeId'])
+    .where('sequenceKey', '=', sequenceKey)
+    .where('state', 'in', ['queued', 'executing'])
+    .where('dtsExpiry', '<=', now)
+    .orderBy('dtsQueued')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /**
  * Holds an executing action whose back-office could not be reached, saying why and since when. An action
  * whose call certainly was not applied goes back to `queued` (the user may still undo it; the wait limit may
