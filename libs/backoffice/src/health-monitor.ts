@@ -38,7 +38,8 @@ export interface HealthMonitorOptions {
 export class HealthMonitor {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
-  private recording: Promise<unknown> = Promise.resolve();
+  /** Health writes under way, awaited by stop(). */
+  private readonly recording = new Set<Promise<unknown>>();
   private stopped = false;
   private readonly unsubscribe: () => void;
 
@@ -56,7 +57,7 @@ export class HealthMonitor {
     clearTimeout(this.timer);
     this.unsubscribe();
     await this.running;
-    await this.recording;
+    await Promise.all(this.recording);
   }
 
   /** One pass: adopt the shared state, then probe. Also run by tests. */
@@ -95,6 +96,7 @@ export class HealthMonitor {
     const write = store.record({ ...transition, by: processName }).catch((error: unknown) => {
       logger.warn({ ...details, err: String(error) }, 'could not record the back-office health change');
     });
-    this.recording = Promise.all([this.recording, write]);
+    this.recording.add(write);
+    void write.finally(() => this.recording.delete(write));
   }
 }

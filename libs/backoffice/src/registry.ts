@@ -104,19 +104,15 @@ export class ConnectorRegistry {
 
   /** Probes the back-office when its breaker lets a probe go; undefined when it did not (or it is disabled). */
   async probe(id: string): Promise<HealthResult | undefined> {
-    let connector: BackOfficeConnector;
-    try {
-      await this.get(id);
-      connector = this.slots.get(id)!.built!.connector;
-    } catch {
-      return undefined;
-    }
-    return probe(connector, this.breaker(id));
+    // health() is not guarded: the probe reports its own outcome to the breaker.
+    const connector = await this.get(id).catch(() => undefined);
+    return connector ? probe(connector, this.breaker(id)) : undefined;
   }
 
   /**
-   * The back-office's connector, its calls going through the back-office's circuit breaker. Throws a retryable BackOfficeError (reason `disabled`) for a disabled
-   * back-office, and an Error for one that is not configured or whose record cannot make a connector.
+   * The back-office's connector, its calls going through the back-office's circuit breaker. Throws a retryable
+   * BackOfficeError (reason `disabled`) for a disabled back-office, and an Error for one that is not configured
+   * or whose record cannot make a connector.
    */
   get(id: string): Promise<BackOfficeConnector> {
     let slot = this.slots.get(id);

@@ -1,8 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
-import { listAllBackOffices } from '@amplifi/db';
 import type { AppDeps } from '../context';
-import { healthView, sharedHealth } from '../domain/backoffices/service';
+import { listBackOfficeViews } from '../domain/backoffices/service';
 import { jsonResponse, type App } from '../openapi';
 
 const HeartbeatSchema = z.object({ success: z.literal(true), dts: z.string().openapi({ example: '2023-12-20T12:44:28.498Z' }) }).openapi('Heartbeat');
@@ -72,11 +71,7 @@ export async function readiness(deps: AppDeps) {
 
 async function backOfficeHealth(deps: AppDeps) {
   try {
-    const [rows, shared] = await Promise.all([listAllBackOffices(deps.db), sharedHealth(deps)]);
-    return rows.map((row) => {
-      const { state, reason, dtsChanged, breaker } = healthView(deps, row, shared.get(row.id));
-      return { id: row.id, state, reason, dtsChanged, breaker };
-    });
+    return (await listBackOfficeViews(deps)).map(({ id, health: { state, reason, dtsChanged, breaker } }) => ({ id, state, reason, dtsChanged, breaker }));
   } catch {
     return [];
   }

@@ -8,7 +8,7 @@ import { BackOfficeSchema, withoutSecrets, type BackOfficeChangesInput, type Bac
  * A back-office's health for operators: the state the processes share (`disabled` when its operator switched it
  * off), why and when it last changed and which process saw it, and this gateway process's own breaker.
  */
-export function healthView(deps: AppDeps, row: BackOfficeRow, shared: BackOfficeHealthRow | undefined) {
+function healthView(deps: AppDeps, row: BackOfficeRow, shared: BackOfficeHealthRow | undefined) {
   const local = deps.connectors.health(row.id);
   return {
     state: row.isEnabled ? (shared?.state === 'down' ? ('down' as const) : ('up' as const)) : ('disabled' as const),
@@ -21,7 +21,7 @@ export function healthView(deps: AppDeps, row: BackOfficeRow, shared: BackOffice
 }
 
 /** The shared health of every back-office, by id. */
-export async function sharedHealth(deps: AppDeps): Promise<Map<string, BackOfficeHealthRow>> {
+async function sharedHealth(deps: AppDeps): Promise<Map<string, BackOfficeHealthRow>> {
   return new Map((await listBackOfficeHealth(deps.db)).map((row) => [row.backOfficeId, row]));
 }
 
