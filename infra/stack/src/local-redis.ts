@@ -26,6 +26,9 @@ export async function startLocalRedis(redis: LocalRedis, log: (line: string) => 
     '--dir', redis.dataDir,
     '--save', '',
     '--appendonly', 'no',
+    // A worker waiting for a delayed job is woken on the server timer: hz 100 instead of the default 10 takes
+    // up to 100 ms off the time between an undo window's end and the remittance's execution.
+    '--hz', '100',
     '--pidfile', pidFile(redis.dataDir),
     '--logfile', path.join(redis.dataDir, 'redis.log'),
     ...(redis.password ? ['--requirepass', redis.password] : []),

@@ -175,7 +175,6 @@ export interface LoginThrottle {
 
 export interface Outbox {
   dtsCreated: Generated<Timestamp>;
-  dtsPublished: Timestamp | null;
   id: Generated<Int8>;
   queuedActionId: string;
 }

@@ -48,9 +48,9 @@ export class QueueRegistry {
 
   /** Removes a job that will not be needed (an optimisation only: Postgres decides whether it runs). */
   async discard(queueName: string, jobId: string): Promise<void> {
-    const job = await this.queue(queueName).getJob(jobId);
-    // A job that is running is locked and cannot be removed; its processor will see the state and stop.
-    await job?.remove().catch(() => undefined);
+    // One script call (not getJob, then remove). A job that is running is locked and is not removed (the
+    // script answers 0); its processor will see the state and stop.
+    await this.queue(queueName).remove(jobId).catch(() => undefined);
   }
 
   /** The ids among `jobIds` that Redis holds no job for (one round trip; e.g. after Redis lost its data). */

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 export interface DataKey {
   id: string;
@@ -12,15 +12,16 @@ export interface DataKey {
  * `context` (e.g. `user:<id>:totp`) is bound as additional data, so a value copied to another row fails.
  */
 export class FieldCipher {
-  private readonly keys: Map<string, Buffer>;
-  private readonly active: DataKey;
+  // Key objects, made once: given a raw Buffer, every createCipheriv would import the key again.
+  private readonly keys: Map<string, KeyObject>;
+  private readonly active: { id: string; key: KeyObject };
 
   constructor(keys: DataKey[]) {
     const [active] = keys;
     if (!active) throw new Error('FieldCipher needs at least one key');
     for (const k of keys) if (k.key.length !== 32) throw new Error(`data key ${k.id} is not 32 bytes`);
-    this.active = active;
-    this.keys = new Map(keys.map((k) => [k.id, k.key]));
+    this.keys = new Map(keys.map((k) => [k.id, createSecretKey(k.key)]));
+    this.active = { id: active.id, key: createSecretKey(active.key) };
   }
 
   encrypt(plaintext: string, context: string): string {

@@ -8,8 +8,10 @@ export const dispatcherConfigSchema = z
     ...backOfficeShape,
     /** Jobs each worker runs at once (per back-office queue). */
     DISPATCHER_CONCURRENCY: positiveInt.max(500).default(32),
-    /** How often the relay compares what Postgres says is pending with what Redis holds. */
+    /** How often the relay makes sure Redis holds a job for each newly accepted action (the outbox). */
     RELAY_INTERVAL_MS: positiveInt.default(2_000),
+    /** How often the relay compares every pending action with what Redis holds (also after Redis reconnects). */
+    RELAY_FULL_SCAN_MS: positiveInt.default(30_000),
     RELAY_BATCH_SIZE: positiveInt.max(5_000).default(500),
     DATA_ENCRYPTION_KEYS: dataEncryptionKeys.optional(),
     /**

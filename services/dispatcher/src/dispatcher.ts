@@ -8,7 +8,7 @@ import { FieldCipher } from '@amplifi/security';
 import type { Logger } from '@amplifi/telemetry';
 import type { DispatcherConfig } from './config';
 import { executeAction, type ExecutionContext } from './execute-action';
-import { relayOnce } from './relay';
+import { relayAll, relayNew } from './relay';
 import { failOverdueActions } from './stand-in';
 
 export interface Dispatcher {
@@ -16,7 +16,7 @@ export interface Dispatcher {
   start(): Promise<void>;
   /** Closes the workers (running jobs finish first), then the connections. */
   stop(): Promise<void>;
-  /** One pass of the outbox relay (also run on a timer). */
+  /** A full pass of the relay: the outbox, then every pending action (the timer runs the outbox pass each tick). */
   relay(): Promise<number>;
   /** One pass of the wait limit (also run on the relay's timer): fails actions that waited too long. */
   failOverdue(): Promise<number>;
@@ -52,7 +52,21 @@ export function createDispatcher(config: DispatcherConfig, logger: Logger, now: 
   let relaying: Promise<unknown> = Promise.resolve();
   let stopping: Promise<void> | undefined;
 
-  const relay = () => relayOnce({ db, queues, logger, now, batchSize: config.RELAY_BATCH_SIZE });
+  const relayOptions = { db, queues, logger, now, batchSize: config.RELAY_BATCH_SIZE };
+  const relay = async () => (await relayNew(relayOptions)) + (await relayAll(relayOptions));
+  // The full pass is what finds jobs Redis lost: due at start, every RELAY_FULL_SCAN_MS, and after Redis
+  // reconnected (a restarted Redis without persistence has lost every job).
+  let lastFullRelay = performance.now();
+  let redisReconnected = false;
+  redis.on('ready', () => (redisReconnected = true));
+  const relayTick = async () => {
+    if (redisReconnected || performance.now() - lastFullRelay >= config.RELAY_FULL_SCAN_MS) {
+      redisReconnected = false;
+      lastFullRelay = performance.now();
+      return relay();
+    }
+    return relayNew(relayOptions);
+  };
   const failOverdue = () => failOverdueActions(ctx, config.STANDIN_MAX_WAIT_MS);
 
   function pauseOrResume({ backOfficeId, state }: HealthTransition): void {
@@ -83,7 +97,7 @@ export function createDispatcher(config: DispatcherConfig, logger: Logger, now: 
   function scheduleRelay(): void {
     relayTimer = setTimeout(() => {
       relaying = ensureWorkers()
-        .then(relay)
+        .then(relayTick)
         .then(failOverdue)
         .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'relay pass failed'))
         .finally(scheduleRelay);
@@ -97,6 +111,7 @@ export function createDispatcher(config: DispatcherConfig, logger: Logger, now: 
       await redis.ping();
       await ensureWorkers();
       await relay();
+      redisReconnected = false;
       monitor.start();
       scheduleRelay();
       logger.info({ queuePrefix: config.QUEUE_PREFIX, queues: [...workers.keys()] }, 'connected to Postgres and Redis');

@@ -13,6 +13,9 @@ export const gatewayConfigSchema = z
     /** Sliding session lifetime: each use extends the token to now + this, up to the absolute limit. */
     TOKEN_TTL_SECONDS: positiveInt.default(30 * 60),
     TOKEN_MAX_LIFETIME_SECONDS: positiveInt.default(12 * 60 * 60),
+    /** How long a verified session is answered from memory (every revocation clears it at once); 0: never. */
+    SESSION_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+    SESSION_CACHE_MAX_ENTRIES: positiveInt.default(100_000),
     LOGIN_MAX_FAILURES: positiveInt.default(5),
     LOGIN_LOCKOUT_SECONDS: positiveInt.default(15 * 60),
     LOGIN_IP_MAX_FAILURES: positiveInt.default(50),

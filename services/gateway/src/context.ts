@@ -5,6 +5,7 @@ import type { FieldCipher } from '@amplifi/security';
 import type { QueueRegistry } from '@amplifi/queue';
 import type { ConnectorRegistry } from '@amplifi/backoffice';
 import type { GatewayConfig } from './config';
+import type { SessionCache } from './domain/auth/session-cache';
 
 /** Everything the app needs from outside; main.ts builds it from config, tests build it from fixtures. */
 export interface AppDeps {
@@ -16,6 +17,8 @@ export interface AppDeps {
   queues: QueueRegistry;
   /** Every call to a back-office goes through here. */
   connectors: ConnectorRegistry;
+  /** Verified sessions, for a few seconds (forgotten at every revocation). */
+  sessions: SessionCache;
   /** The clock; tests move it to exercise expiry and lockouts. */
   now: () => Date;
 }

@@ -16,8 +16,7 @@ await runService({
         new Promise<void>((resolve, reject) => {
           server = serve({ fetch: createApp(deps).fetch, hostname: config.HOST, port: config.PORT }, (info) => {
             logger.info({ url: `http://${config.HOST}:${info.port}` }, 'listening');
-            deps.monitor.start();
-            resolve();
+            deps.start().then(resolve, reject);
           });
           server.once('error', reject);
         }),

@@ -20,6 +20,7 @@ async function startDispatcher(): Promise<ServiceProcess> {
     REDIS_URL: inject('redisUrl'),
     QUEUE_PREFIX: gw.queuePrefix,
     RELAY_INTERVAL_MS: '250',
+    RELAY_FULL_SCAN_MS: '250',
     DISPATCHER_CONCURRENCY: '8',
     LOG_LEVEL: 'info',
   });

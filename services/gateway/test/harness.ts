@@ -11,6 +11,7 @@ import { FieldCipher } from '@amplifi/security';
 import { createLogger } from '@amplifi/telemetry';
 import { createApp, loadGatewayConfig, type AppDeps, type GatewayConfig } from '@amplifi/gateway';
 import type { App } from '../src/openapi';
+import { SessionCache } from '../src/domain/auth/session-cache';
 
 export interface TestGateway {
   app: App;
@@ -37,7 +38,7 @@ export function useTestGateway(env: Record<string, string> = {}): TestGateway {
   const gateway = { logs: [] as Record<string, unknown>[] } as TestGateway;
   let offset = 0;
   let redis: Redis | undefined;
-  beforeAll(() => {
+  beforeAll(async () => {
     const config: GatewayConfig = loadGatewayConfig({
       NODE_ENV: 'test',
       DATABASE_URL: database.url,
@@ -56,6 +57,8 @@ export function useTestGateway(env: Record<string, string> = {}): TestGateway {
     const logger = createLogger({ service: 'gateway', level: 'info', destination: sink });
     const { connectors, monitor } = backOfficeAccess(database.db, config, 'gateway', logger);
     gateway.monitor = monitor;
+    const sessions = new SessionCache({ ttlMs: config.SESSION_CACHE_MS, maxEntries: config.SESSION_CACHE_MAX_ENTRIES });
+    await sessions.listen(config.DATABASE_URL, logger);
     const deps: AppDeps = {
       config,
       db: database.db,
@@ -64,6 +67,7 @@ export function useTestGateway(env: Record<string, string> = {}): TestGateway {
       cipher: new FieldCipher(config.DATA_ENCRYPTION_KEYS),
       queues: new QueueRegistry(redis, uniqueQueuePrefix('gateway')),
       connectors,
+      sessions,
       now: () => new Date(Date.now() + offset),
     };
     gateway.deps = deps;
@@ -74,6 +78,7 @@ export function useTestGateway(env: Record<string, string> = {}): TestGateway {
   afterAll(async () => {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await gateway.monitor?.stop();
+    await gateway.deps?.sessions.close();
     await gateway.deps?.queues.close();
     await gateway.deps?.connectors.close();
     redis?.disconnect();

@@ -125,6 +125,7 @@ export function useMoneyWorld(env: Record<string, string> = {}): MoneyWorld {
       REDIS_URL: inject('redisUrl'),
       QUEUE_PREFIX: gw.queuePrefix,
       RELAY_INTERVAL_MS: '200',
+      RELAY_FULL_SCAN_MS: '200',
       LOG_LEVEL: 'silent',
       ...env,
     });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { actionQueueName } from '@amplifi/queue';
 import { waitFor } from '@amplifi/testing';
 import { useMoneyWorld, type WorldUser } from './money-world';
 
@@ -143,6 +144,31 @@ describe('POST /remittance/:AFiRemittanceId', () => {
     expect(now.status).toBe(200);
     expect(now.body.undo.isActionable).toBe(true);
     expect((await settled(user, id)).state).toBe('completed');
+  });
+
+  it('relays from the outbox, without a full pass, an accepted remittance whose job never reached Redis', async () => {
+    // The full pass only at start: what follows is found through the outbox alone.
+    await world.startDispatcher({ RELAY_INTERVAL_MS: '100', RELAY_FULL_SCAN_MS: '3600000' });
+    const user = await world.newUser('relayed');
+    const beneficiaryId = await beneficiaryOf(user);
+    const id = remittanceId();
+    const res = await gw.request('POST', `/remittance/${id}`, {
+      body: { sourceAFiAccountId: user.account.id, AFiBeneficiaryId: beneficiaryId, amount: '4.00', currency: 'USD' },
+      headers: user.headers,
+    });
+    expect(res.status).toBe(200);
+    const actionId = res.body.undo.id as string;
+    const outboxOf = () => gw.deps.db.selectFrom('outbox').select('id').where('queuedActionId', '=', actionId).execute();
+    // The relay has seen Redis hold the job and forgotten the outbox row.
+    await waitFor(async () => (await outboxOf()).length === 0, { what: 'the outbox row to be relayed' });
+    // Now as if a gateway had committed this action and crashed before its enqueue: an outbox row and no job.
+    const queueName = actionQueueName(user.account.backOfficeId);
+    await gw.deps.queues.discard(queueName, actionId);
+    expect(await gw.deps.queues.hasJob(queueName, actionId)).toBe(false);
+    await gw.deps.db.insertInto('outbox').values({ queuedActionId: actionId }).execute();
+    expect((await settled(user, id)).state).toBe('completed');
+    expect(await paymentsFor([actionId])).toHaveLength(1);
+    expect(await outboxOf()).toEqual([]);
   });
 });
 

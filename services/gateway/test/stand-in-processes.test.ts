@@ -103,7 +103,7 @@ beforeAll(async () => {
   const port = await freePort();
   processes.push(
     await startServiceProcess('services/gateway/src/main.ts', { ...common, PORT: String(port), UNDO_WINDOW_REMITTANCE_MS: '300', FRESHNESS_ACCOUNTS_MS: '1', READ_REFRESH_WAIT_MS: '300' }),
-    await startServiceProcess('services/dispatcher/src/main.ts', { ...common, RELAY_INTERVAL_MS: '300', DISPATCHER_CONCURRENCY: '8', STANDIN_RETRY_MAX_MS: '1000' }),
+    await startServiceProcess('services/dispatcher/src/main.ts', { ...common, RELAY_INTERVAL_MS: '300', RELAY_FULL_SCAN_MS: '300', DISPATCHER_CONCURRENCY: '8', STANDIN_RETRY_MAX_MS: '1000' }),
   );
   gatewayUrl = `http://127.0.0.1:${port}`;
 }, 60_000);

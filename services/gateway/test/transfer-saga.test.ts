@@ -154,6 +154,7 @@ describe('acc2acc across back-offices', () => {
       REDIS_URL: inject('redisUrl'),
       QUEUE_PREFIX: gw.queuePrefix,
       RELAY_INTERVAL_MS: '250',
+      RELAY_FULL_SCAN_MS: '250',
       LOG_LEVEL: 'info',
     });
     processes.push(proc);

@@ -2,15 +2,19 @@ import type { Selectable } from 'kysely';
 import type { Db } from '../database';
 import type { Accounts } from '../schema.generated';
 
-export type AccountRow = Selectable<Accounts> & { backOfficeName: string };
+/** An account with what callers need of its back-office: its name, and what it offers (rails and operations). */
+export type AccountRow = Selectable<Accounts> & { backOfficeName: string; backOfficeCapabilities: string[] };
 
-function accountsOf(db: Db, userId: string) {
+function withBackOffice(db: Db) {
   return db
     .selectFrom('accounts')
     .innerJoin('backOffices', 'backOffices.id', 'accounts.backOfficeId')
     .selectAll('accounts')
-    .select('backOffices.name as backOfficeName')
-    .where('accounts.userId', '=', userId);
+    .select(['backOffices.name as backOfficeName', 'backOffices.capabilities as backOfficeCapabilities']);
+}
+
+function accountsOf(db: Db, userId: string) {
+  return withBackOffice(db).where('accounts.userId', '=', userId);
 }
 
 /** The user's accounts; the user is part of the query, so no other user's row can come back. */
@@ -75,11 +79,7 @@ export async function updateUserAccount(db: Db, userId: string, accountId: strin
 /** The AFi accounts of these back-office accounts, whoever holds them (bringing back-office changes in). */
 export async function findAccountsByBackOfficeAccounts(db: Db, backOfficeId: string, accountIdsBo: readonly string[]): Promise<AccountRow[]> {
   if (accountIdsBo.length === 0) return [];
-  return db
-    .selectFrom('accounts')
-    .innerJoin('backOffices', 'backOffices.id', 'accounts.backOfficeId')
-    .selectAll('accounts')
-    .select('backOffices.name as backOfficeName')
+  return withBackOffice(db)
     .where('accounts.backOfficeId', '=', backOfficeId)
     .where('accounts.accountIdBo', 'in', accountIdsBo)
     .execute();

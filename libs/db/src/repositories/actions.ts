@@ -19,22 +19,25 @@ export interface NewAction {
 }
 
 /**
- * Records an accepted command and its outbox row; run it inside the caller's transaction so both land or
- * neither. Returns the stored action: the new one, or — when the client's key was already used — the first
+ * Records an accepted command and its outbox row, in one statement (atomic on its own, or inside the caller's
+ * transaction). Returns the stored action: the new one, or — when the client's key was already used — the first
  * one (the caller compares request hashes).
  */
-export async function insertAction(trx: Transaction<Database>, action: NewAction): Promise<{ action: QueuedAction; created: boolean }> {
-  const inserted = await trx
-    .insertInto('queuedActions')
-    .values({ ...action, payload: JSON.stringify(action.payload), sequenceKey: sequenceKeyOf(action.payload) })
-    .onConflict((oc) => oc.expression(sql`user_id, kind, client_key`).where('clientKey', 'is not', null).doNothing())
-    .returningAll()
+export async function insertAction(db: Db, action: NewAction): Promise<{ action: QueuedAction; created: boolean }> {
+  const inserted = await db
+    .with('inserted', (qb) =>
+      qb
+        .insertInto('queuedActions')
+        .values({ ...action, payload: JSON.stringify(action.payload), sequenceKey: sequenceKeyOf(action.payload) })
+        .onConflict((oc) => oc.expression(sql`user_id, kind, client_key`).where('clientKey', 'is not', null).doNothing())
+        .returningAll(),
+    )
+    .with('outboxRow', (qb) => qb.insertInto('outbox').columns(['queuedActionId']).expression((eb) => eb.selectFrom('inserted').select('inserted.id')))
+    .selectFrom('inserted')
+    .selectAll()
     .executeTakeFirst();
-  if (inserted) {
-    await trx.insertInto('outbox').values({ queuedActionId: inserted.id }).execute();
-    return { action: inserted, created: true };
-  }
-  const existing = await trx
+  if (inserted) return { action: inserted, created: true };
+  const existing = await db
     .selectFrom('queuedActions')
     .selectAll()
     .where('userId', '=', action.userId)
@@ -206,13 +209,29 @@ export async function failAction(db: Db, id: string, reason: string, now: Date, 
   return done.numUpdatedRows > 0n;
 }
 
-export async function markPublished(db: Db, actionId: string, now: Date): Promise<void> {
-  await db.updateTable('outbox').set({ dtsPublished: now }).where('queuedActionId', '=', actionId).where('dtsPublished', 'is', null).execute();
+/**
+ * Actions accepted since the relay last looked (their outbox rows, oldest first), with the outbox row's id, for
+ * the relay to make sure Redis holds a job for each still pending one.
+ */
+export async function unrelayedActions(db: Db, limit: number): Promise<(QueuedAction & { outboxId: string })[]> {
+  return db
+    .selectFrom('outbox')
+    .innerJoin('queuedActions', 'queuedActions.id', 'outbox.queuedActionId')
+    .selectAll('queuedActions')
+    .select('outbox.id as outboxId')
+    .orderBy('outbox.id')
+    .limit(limit)
+    .execute();
+}
+
+/** Deletes outbox rows whose actions Redis has been seen to hold (or that no longer need a job). */
+export async function forgetRelayed(db: Db, outboxIds: readonly string[]): Promise<void> {
+  if (outboxIds.length === 0) return;
+  await db.deleteFrom('outbox').where('id', 'in', outboxIds).execute();
 }
 
 /**
- * What the relay must make sure Redis holds: actions still queued or executing (oldest due first), and whether
- * their outbox row was ever published.
+ * What the relay's full pass makes sure Redis holds: actions still queued or executing (oldest due first).
  */
 export async function pendingActions(db: Db, limit: number, afterId = ''): Promise<QueuedAction[]> {
   return db

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { newUndoId } from '@amplifi/contracts';
-import { insertAction, markPublished, type ActionKind, type Database, type QueuedAction } from '@amplifi/db';
+import { insertAction, type ActionKind, type Database, type Db, type QueuedAction } from '@amplifi/db';
 import { ApiError } from '@amplifi/errors';
 import { actionQueueName } from '@amplifi/queue';
 import type { AppDeps } from '../../context';
@@ -11,6 +11,8 @@ export interface QueueActionInput {
   kind: ActionKind;
   /** The client's own id for this action (AFiRemittanceId): the same key and request give the first answer. */
   clientKey?: string;
+  /** What the API calls that key, for the 409 of a key used for another request. */
+  clientKeyName?: string;
   /** What the client asked for, as validated; its hash decides "same request" for a repeated client key. */
   request: unknown;
   backOfficeId: string | null;
@@ -39,17 +41,18 @@ export function requestHash(request: unknown): string {
 }
 
 /**
- * Accepts an undoable command: the action and its outbox row in one Postgres transaction (the command is then
- * durable), then a delayed BullMQ job whose id is the action id. If Redis does not take the job, the request
- * still succeeds: the dispatcher's relay publishes every unpublished outbox row.
+ * Accepts an undoable command: the action and its outbox row in one statement, in one Postgres transaction with
+ * `alsoWrite` when there is any (the command is then durable), then a delayed BullMQ job whose id is the action
+ * id. If Redis does not take the job, the request still succeeds: the dispatcher's relay reads the outbox and
+ * enqueues every pending action Redis holds no job for.
  */
 export async function queueAction(deps: AppDeps, input: QueueActionInput): Promise<{ action: QueuedAction; replayed: boolean }> {
   const now = deps.now();
   const hash = requestHash(input.request);
   const id = newUndoId();
   const payload = typeof input.payload === 'function' ? input.payload(id) : input.payload;
-  const { action, created } = await deps.db.transaction().execute(async (trx) => {
-    const result = await insertAction(trx, {
+  const insert = (db: Db) =>
+    insertAction(db, {
       id,
       userId: input.userId,
       kind: input.kind,
@@ -60,12 +63,17 @@ export async function queueAction(deps: AppDeps, input: QueueActionInput): Promi
       dtsQueued: now,
       dtsExpiry: new Date(now.getTime() + input.windowMs),
     });
-    if (result.created && input.alsoWrite) await input.alsoWrite(trx);
-    return result;
-  });
+  const { alsoWrite } = input;
+  const { action, created } = alsoWrite
+    ? await deps.db.transaction().execute(async (trx) => {
+        const result = await insert(trx);
+        if (result.created) await alsoWrite(trx);
+        return result;
+      })
+    : await insert(deps.db);
   if (!created) {
     if (action.requestHash !== hash) {
-      throw new ApiError('CONFLICT', { params: { reason: `the id ${input.clientKey ?? ''} was already used for a different request` } });
+      throw idConflict(input.clientKeyName ?? 'id', input.clientKey ?? '');
     }
     return { action, replayed: true };
   }
@@ -73,12 +81,15 @@ export async function queueAction(deps: AppDeps, input: QueueActionInput): Promi
   return { action, replayed: false };
 }
 
-/** Enqueues the action's job and marks its outbox row published; failures are left for the relay. */
+export function idConflict(keyName: string, key: string): ApiError {
+  return new ApiError('CONFLICT', { params: { reason: `the ${keyName} ${key} was already used for a different request` } });
+}
+
+/** Enqueues the action's job; a failure is left for the relay (the action's outbox row stays until it runs). */
 export async function publish(deps: AppDeps, action: QueuedAction): Promise<void> {
   try {
     const delay = action.dtsExpiry.getTime() - deps.now().getTime();
     await deps.queues.enqueue(actionQueueName(action.backOfficeId), 'execute-action', { actionId: action.id }, { jobId: action.id, delay });
-    await markPublished(deps.db, action.id, deps.now());
   } catch (error) {
     deps.logger.warn({ err: error instanceof Error ? error.message : String(error), actionId: action.id }, 'enqueue failed; the relay will publish it');
   }

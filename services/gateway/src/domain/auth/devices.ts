@@ -43,6 +43,7 @@ export async function syncAuthenticatedDevices(deps: AppDeps, userId: string, ch
       const deactivated = await deactivateDeviceLinks(trx, userId, toDeactivate);
       await revokeSessionsOfDeviceLinks(trx, userId, deactivated, deps.now());
     });
+    deps.sessions.forgetUser(userId);
   }
   return listDeviceLinks(deps.db, userId);
 }

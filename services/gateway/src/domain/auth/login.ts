@@ -99,4 +99,6 @@ async function openSession(deps: AppDeps, input: LoginInput, identity: Identity,
 /** `DELETE /token`: the token stops working at once. */
 export async function logout(deps: AppDeps, userId: string, sessionId: string): Promise<void> {
   await revokeSession(deps.db, userId, sessionId, deps.now());
+  // This gateway forgets at once; the others when the revocation's notification reaches them.
+  deps.sessions.forgetUser(userId);
 }

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { findUserAccount, findBackOffice, type AccountRow } from '@amplifi/db';
+import { findUserAccount, type AccountRow } from '@amplifi/db';
 import { ApiError } from '@amplifi/errors';
 import { isCurrencyCode, MoneyError, parseAmount, type Money } from '@amplifi/money';
 import type { AppDeps } from '../../context';
@@ -53,7 +53,6 @@ export function narrativeOf(body: { narrative?: string | null; narrativeDebit?: 
  * otherwise a clear 400 naming `field`, rather than a failure at execution time. A back-office its operator
  * disabled still says what it offers: a queued payment waits for it like for one that is down.
  */
-export async function requireCapability(deps: AppDeps, account: AccountRow, capability: string, field: string): Promise<void> {
-  const backOffice = await findBackOffice(deps.db, account.backOfficeId);
-  if (!backOffice?.capabilities.includes(capability)) throw invalid(field, `back-office ${account.backOfficeId} does not support ${capability}`);
+export function requireCapability(account: AccountRow, capability: string, field: string): void {
+  if (!account.backOfficeCapabilities.includes(capability)) throw invalid(field, `back-office ${account.backOfficeId} does not support ${capability}`);
 }

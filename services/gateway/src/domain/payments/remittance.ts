@@ -1,10 +1,10 @@
 import { actionPayloads, destinationContext } from '@amplifi/contracts';
-import { findUserActionByClientKey, type QueuedAction } from '@amplifi/db';
+import { findUserActionByClientKey, type AccountRow, type QueuedAction } from '@amplifi/db';
 import { ApiError } from '@amplifi/errors';
 import { toJsonNumber, toMoney } from '@amplifi/money';
 import type { AppDeps } from '../../context';
-import { payableBeneficiary } from '../beneficiaries';
-import { queueAction, requestHash } from '../actions/queue-action';
+import { payableBeneficiary, type PayableBeneficiary } from '../beneficiaries';
+import { idConflict, queueAction, requestHash } from '../actions/queue-action';
 import { ttlSeconds, undoView, waitingView } from '../actions/undo-view';
 import { narrativeOf, parseMoney, requireCapability, usableAccount } from './inputs';
 
@@ -28,22 +28,27 @@ export interface RemittanceRequest {
 export async function queueRemittance(deps: AppDeps, userId: string, remittanceId: string, request: RemittanceRequest) {
   const money = parseMoney(request.amount, request.currency);
   const asked = { ...request, amount: money.amount };
-  // A repeat of an accepted remittance answers as the first time, whatever changed since (e.g. its window ended).
-  const existing = await findUserActionByClientKey(deps.db, userId, 'remittance', remittanceId);
-  if (existing) {
-    if (existing.requestHash !== requestHash(asked)) throw idConflict(remittanceId);
+  let source: AccountRow, beneficiary: PayableBeneficiary;
+  try {
+    source = await usableAccount(deps, userId, request.sourceAFiAccountId, money.currency, 'sourceAFiAccountId');
+    beneficiary = await payableBeneficiary(deps, userId, request.AFiBeneficiaryId);
+    if (request.txnType && request.txnType !== beneficiary.txnType) {
+      throw new ApiError('VALIDATION_FAILED', { fields: [{ path: 'txnType', message: `the beneficiary is paid by ${beneficiary.txnType}` }] });
+    }
+    requireCapability(source, beneficiary.txnType, 'AFiBeneficiaryId');
+  } catch (error) {
+    // A repeat of an accepted remittance answers as the first time, whatever changed since (e.g. its account was
+    // blocked or its beneficiary deleted). Looked up only here: on the way that passes, the insert finds a repeat.
+    const existing = await findUserActionByClientKey(deps.db, userId, 'remittance', remittanceId);
+    if (!existing) throw error;
+    if (existing.requestHash !== requestHash(asked)) throw idConflict('AFiRemittanceId', remittanceId);
     return answer(existing, deps.now());
   }
-  const source = await usableAccount(deps, userId, request.sourceAFiAccountId, money.currency, 'sourceAFiAccountId');
-  const beneficiary = await payableBeneficiary(deps, userId, request.AFiBeneficiaryId);
-  if (request.txnType && request.txnType !== beneficiary.txnType) {
-    throw new ApiError('VALIDATION_FAILED', { fields: [{ path: 'txnType', message: `the beneficiary is paid by ${beneficiary.txnType}` }] });
-  }
-  await requireCapability(deps, source, beneficiary.txnType, 'AFiBeneficiaryId');
   const { action } = await queueAction(deps, {
     userId,
     kind: 'remittance',
     clientKey: remittanceId,
+    clientKeyName: 'AFiRemittanceId',
     request: asked,
     backOfficeId: source.backOfficeId,
     windowMs: deps.config.UNDO_WINDOW_REMITTANCE_MS,
@@ -64,10 +69,6 @@ export async function queueRemittance(deps: AppDeps, userId: string, remittanceI
 
 function answer(action: QueuedAction, now: Date) {
   return { success: true as const, text: 'Queued the payment', TTLsec: ttlSeconds(action, now), undo: undoView(action, now) };
-}
-
-function idConflict(remittanceId: string): ApiError {
-  return new ApiError('CONFLICT', { params: { reason: `the AFiRemittanceId ${remittanceId} was already used for a different request` } });
 }
 
 export async function remittanceStatus(deps: AppDeps, userId: string, remittanceId: string) {

@@ -55,11 +55,11 @@ export async function queueAcc2Acc(deps: AppDeps, userId: string, request: Acc2A
   const destination = await usableAccount(deps, userId, request.destinationAFiAccountId, null, 'destinationAFiAccountId');
   const isSaga = source.backOfficeId !== destination.backOfficeId || source.currency !== destination.currency;
   if (isSaga) {
-    await requireCapability(deps, source, 'settlement', 'sourceAFiAccountId');
-    await requireCapability(deps, destination, 'settlement', 'destinationAFiAccountId');
-    if (source.currency !== destination.currency) await requireCapability(deps, destination, 'rates', 'destinationAFiAccountId');
+    requireCapability(source, 'settlement', 'sourceAFiAccountId');
+    requireCapability(destination, 'settlement', 'destinationAFiAccountId');
+    if (source.currency !== destination.currency) requireCapability(destination, 'rates', 'destinationAFiAccountId');
   } else {
-    await requireCapability(deps, source, 'bookTransfer', 'sourceAFiAccountId');
+    requireCapability(source, 'bookTransfer', 'sourceAFiAccountId');
   }
   const { action } = await queueAction(deps, {
     userId,
@@ -92,7 +92,7 @@ export async function queueCardPayment(deps: AppDeps, userId: string, request: C
   if (source.backOfficeId !== card.backOfficeId) {
     throw invalid('destinationAccountId', 'paying a card held in another back-office is not supported yet');
   }
-  await requireCapability(deps, source, 'creditCardPayment', 'sourceAccountId');
+  requireCapability(source, 'creditCardPayment', 'sourceAccountId');
   const { action } = await queueAction(deps, {
     userId,
     kind: 'credit_card_payment',
@@ -120,7 +120,7 @@ export async function payBeneficiaryNow(deps: AppDeps, userId: string, beneficia
   const money = parseMoney(request.amount, request.currency);
   const source = await usableAccount(deps, userId, request.sourceAFiAccountId, money.currency, 'sourceAFiAccountId');
   const beneficiary = await payableBeneficiary(deps, userId, beneficiaryId);
-  await requireCapability(deps, source, beneficiary.txnType, 'AFiBeneficiaryId');
+  requireCapability(source, beneficiary.txnType, 'AFiBeneficiaryId');
   const connector = await deps.connectors.get(source.backOfficeId);
   const key = idempotencyKey ? `afi-acc2ben-${userId}-${idempotencyKey}` : `afi-acc2ben-${randomUUID()}`;
   let movement;
