@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../database';
+import { prepared } from '../prepared';
 import type { Accounts } from '../schema.generated';
 
 /** An account with what callers need of its back-office: its name, and what it offers (rails and operations). */
@@ -17,13 +18,17 @@ function accountsOf(db: Db, userId: string) {
   return withBackOffice(db).where('accounts.userId', '=', userId);
 }
 
+// Read on every account request and money write: built once (see prepared).
+const userAccounts = prepared((db, userId: string) => accountsOf(db, userId).orderBy('accounts.isMain', 'desc').orderBy('accounts.dtsOpened'));
+const userAccount = prepared((db, userId: string, accountId: string) => accountsOf(db, userId).where('accounts.id', '=', accountId));
+
 /** The user's accounts; the user is part of the query, so no other user's row can come back. */
 export async function listUserAccounts(db: Db, userId: string): Promise<AccountRow[]> {
-  return accountsOf(db, userId).orderBy('accounts.isMain', 'desc').orderBy('accounts.dtsOpened').execute();
+  return userAccounts(db, userId);
 }
 
 export async function findUserAccount(db: Db, userId: string, accountId: string): Promise<AccountRow | undefined> {
-  return accountsOf(db, userId).where('accounts.id', '=', accountId).executeTakeFirst();
+  return (await userAccount(db, userId, accountId))[0];
 }
 
 export interface NewAccount {

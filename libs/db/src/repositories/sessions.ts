@@ -1,4 +1,5 @@
 import type { Db } from '../database';
+import { prepared } from '../prepared';
 
 export interface SessionUser {
   sessionId: string;
@@ -12,7 +13,12 @@ export interface SessionUser {
 
 /** The live session behind a token hash: not revoked, not expired, its user active. */
 export async function findLiveSession(db: Db, tokenHash: string, now: Date): Promise<SessionUser | undefined> {
-  return db
+  return (await liveSession(db, tokenHash, now))[0];
+}
+
+// Every authenticated request that the session cache does not answer: built once (see prepared).
+const liveSession = prepared((db, tokenHash: string, now: Date) =>
+  db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.userId')
     .select([
@@ -27,9 +33,8 @@ export async function findLiveSession(db: Db, tokenHash: string, now: Date): Pro
     .where('sessions.tokenHash', '=', tokenHash)
     .where('sessions.dtsRevoked', 'is', null)
     .where('sessions.dtsExpiry', '>', now)
-    .where('users.status', '=', 'active')
-    .executeTakeFirst();
-}
+    .where('users.status', '=', 'active'),
+);
 
 /** Slides the expiry forward (never past the absolute limit). */
 export async function touchSession(db: Db, sessionId: string, now: Date, ttlSeconds: number): Promise<void> {
