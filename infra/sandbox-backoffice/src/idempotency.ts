@@ -59,12 +59,13 @@ export async function runIdempotent(
       await claim(trx, request, requestHash, null, null);
       const result = await work(trx);
       const executed = { ...request, summary: { ...request.summary, ...result.summary } };
-      await appendLogs(trx, result.changes, logRow(executed, result.status, result.refusedCode ?? null, result.transactionId));
       await trx
         .updateTable('idempotencyKeys')
         .set({ status: result.status, response: JSON.stringify(result.body) })
         .where('key', '=', request.key)
         .execute();
+      // Last: from here to the commit every writer of the feeds waits for this one.
+      await appendLogs(trx, result.changes, logRow(executed, result.status, result.refusedCode ?? null, result.transactionId));
       return { status: result.status, body: result.body, replayed: false };
     });
   } catch (error) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { startEphemeralSandbox, type EphemeralSandbox } from '@amplifi/sandbox-backoffice';
-import { BackOfficeError, SandboxConnector } from '@amplifi/backoffice';
+import { BackOfficeError, SandboxConnector, type Movement } from '@amplifi/backoffice';
 
 export interface ConnectedSandbox {
   readonly instance: EphemeralSandbox;
@@ -51,4 +51,9 @@ export async function failureOf(call: Promise<unknown>): Promise<BackOfficeError
     throw error;
   }
   throw new Error('expected the call to fail');
+}
+
+/** A movement as reads and replays give it: without the balances that only its first answer carries. */
+export function withoutBalances({ balances: _balances, ...movement }: Movement): Movement {
+  return movement;
 }

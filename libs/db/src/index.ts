@@ -72,6 +72,7 @@ export {
   findAccountLine,
   listAccountTransactions,
   recordMovement,
+  recordMovements,
   updateTransactionNotes,
   type MovementLine,
   type StatementLine,

@@ -11,6 +11,7 @@ import {
   markBeneficiaryDeleted,
   nextInSequence,
   recordMovement,
+  recordMovements,
   type MovementLine,
   type Db,
   type NewEvent,
@@ -73,8 +74,8 @@ export async function executeAction(ctx: ExecutionContext, actionId: string, job
   if (!action) return notClaimed(ctx, actionId, job, token);
   const log = ctx.logger.child({ actionId, kind: action.kind });
   try {
-    const result = await perform(ctx, action);
-    await finish(ctx, action, { state: 'completed', result });
+    const { result, lines } = await perform(ctx, action);
+    await finish(ctx, action, { state: 'completed', result }, lines);
     log.info({ attempts: action.attempts }, 'action completed');
     return 'completed';
   } catch (error) {
@@ -115,15 +116,31 @@ export type Ending = { state: 'completed'; result: Record<string, unknown> } | {
 
 /**
  * Ends the action and appends its event in one transaction: the front-end hears of an ending exactly when it
- * happened (a remittance or transfer completed or failed, a beneficiary deleted).
+ * happened (a remittance or transfer completed or failed, a beneficiary deleted). The executed movement's
+ * cache lines go in the same transaction (one commit per action). The cache is best effort and the ending is
+ * not: lines that cannot be written are left to the sync service, and the action ends without them.
  */
-async function finish(ctx: ExecutionContext, action: QueuedAction, ending: Ending): Promise<void> {
+async function finish(ctx: ExecutionContext, action: QueuedAction, ending: Ending, lines: MovementLine[] = []): Promise<void> {
   const now = ctx.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  const end = async (trx: Db) => {
     const ended =
       ending.state === 'completed' ? await completeAction(trx, action.id, ending.result, now) : await failAction(trx, action.id, ending.reason, now, ending.result);
     if (ended) await appendEvents(trx, [endingEvent(action, ending)], now);
-  });
+  };
+  let done = false;
+  if (lines.length > 0) {
+    try {
+      await ctx.db.transaction().execute(async (trx) => {
+        await recordMovements(trx, lines);
+        await end(trx);
+      });
+      done = true;
+    } catch (error) {
+      // Also when the commit's outcome is unknown: ending again is conditional on `executing`, so it cannot end twice.
+      ctx.logger.warn({ actionId: action.id, err: error instanceof Error ? error.message : String(error) }, 'could not cache the executed movement');
+    }
+  }
+  if (!done) await ctx.db.transaction().execute(end);
   await wakeNext(ctx, action);
 }
 
@@ -178,7 +195,13 @@ function payloadOf<K extends keyof typeof actionPayloads>(kind: K, action: Queue
   return parsed.data as ActionPayloads[K];
 }
 
-async function perform(ctx: ExecutionContext, action: QueuedAction): Promise<Record<string, unknown>> {
+/** What running an action produced: the result to store, and the cache lines to write with its ending. */
+interface Performed {
+  result: Record<string, unknown>;
+  lines?: MovementLine[];
+}
+
+async function perform(ctx: ExecutionContext, action: QueuedAction): Promise<Performed> {
   switch (action.kind) {
     case 'remittance':
       return remit(ctx, action, payloadOf('remittance', action));
@@ -189,46 +212,45 @@ async function perform(ctx: ExecutionContext, action: QueuedAction): Promise<Rec
     case 'beneficiary_deletion': {
       const { beneficiaryId } = payloadOf('beneficiary_deletion', action);
       const changed = await markBeneficiaryDeleted(ctx.db, action.userId, beneficiaryId, ctx.now());
-      return { beneficiaryId, changed };
+      return { result: { beneficiaryId, changed } };
     }
   }
 }
 
-async function remit(ctx: ExecutionContext, action: QueuedAction, p: ActionPayloads['remittance']) {
+async function remit(ctx: ExecutionContext, action: QueuedAction, p: ActionPayloads['remittance']): Promise<Performed> {
   const connector = await connectorOf(ctx, action);
   const destination = JSON.parse(ctx.cipher.decrypt(p.destinationCiphertext, destinationContext(action.id))) as Record<string, unknown>;
   const movement = await connector.pay(
     { rail: p.rail, sourceAccountIdBO: p.sourceAccountIdBO, amount: p.amount, currency: p.currency, narrative: p.narrative, destination } as Parameters<BackOfficeConnector['pay']>[0],
     idempotencyKey(action),
   );
-  await record(ctx, connector, action, movement, [{ accountId: p.sourceAccountId, accountIdBO: p.sourceAccountIdBO, sign: -1 }], p.rail, p.beneficiaryId);
-  return result(movement);
+  const legs: Leg[] = [{ accountId: p.sourceAccountId, accountIdBO: p.sourceAccountIdBO, sign: -1 }];
+  return { result: result(movement), lines: await linesOf(ctx, connector, action, movement, legs, p.rail, p.beneficiaryId) };
 }
 
-async function payCard(ctx: ExecutionContext, action: QueuedAction, p: ActionPayloads['credit_card_payment']) {
+async function payCard(ctx: ExecutionContext, action: QueuedAction, p: ActionPayloads['credit_card_payment']): Promise<Performed> {
   const connector = await connectorOf(ctx, action);
   const movement = await connector.creditCardPayment(
     { sourceAccountIdBO: p.sourceAccountIdBO, creditCardAccountIdBO: p.destinationAccountIdBO, amount: p.amount, currency: p.currency, narrative: p.narrative },
     idempotencyKey(action),
   );
-  await record(ctx, connector, action, movement, betweenOwnAccounts(p), 'creditCardPayment');
-  return result(movement);
+  return { result: result(movement), lines: await linesOf(ctx, connector, action, movement, betweenOwnAccounts(p), 'creditCardPayment') };
 }
 
-async function transfer(ctx: ExecutionContext, action: QueuedAction, p: ActionPayloads['acc2acc']) {
+async function transfer(ctx: ExecutionContext, action: QueuedAction, p: ActionPayloads['acc2acc']): Promise<Performed> {
   const backOfficeId = requireBackOffice(action);
   if (p.destinationBackOfficeId !== backOfficeId || (p.destinationCurrency ?? p.currency) !== p.currency) {
     const outcome = await runTransferSaga(sagaContext(ctx), action, p);
     if (outcome.state === 'failed') throw new ActionFailed(outcome.reason, outcome.result);
-    return outcome.result;
+    // The saga caches its lines itself, as each step completes.
+    return { result: outcome.result };
   }
   const connector = await connectorOf(ctx, action, backOfficeId);
   const movement = await connector.bookTransfer(
     { sourceAccountIdBO: p.sourceAccountIdBO, destinationAccountIdBO: p.destinationAccountIdBO, amount: p.amount, currency: p.currency, narrative: p.narrative },
     idempotencyKey(action),
   );
-  await record(ctx, connector, action, movement, betweenOwnAccounts(p), 'acc2acc');
-  return result(movement);
+  return { result: result(movement), lines: await linesOf(ctx, connector, action, movement, betweenOwnAccounts(p), 'acc2acc') };
 }
 
 function requireBackOffice(action: QueuedAction): string {
@@ -268,13 +290,17 @@ function betweenOwnAccounts(p: { sourceAccountId: string; sourceAccountIdBO: str
 }
 
 /**
- * Puts the movement in the cache as a line on each account it touched, with the balances the back-office now
- * reports. A failure here does not undo the payment (it happened); the sync service refreshes the cache later.
+ * The movement as a cache line on each account it touched, with the balances the back-office reports after
+ * it. A leg whose balances cannot be had gets no line (it would show a movement its balance does not
+ * reflect); a failure here does not undo the payment (it happened), and the sync service brings both later.
  */
-async function record(ctx: ExecutionContext, connector: BackOfficeConnector, action: QueuedAction, movement: Movement, legs: Leg[], txnType: string, beneficiaryId?: string) {
+async function linesOf(ctx: ExecutionContext, connector: BackOfficeConnector, action: QueuedAction, movement: Movement, legs: Leg[], txnType: string, beneficiaryId?: string) {
+  const lines: MovementLine[] = [];
   for (const leg of legs) {
-    await recordLine(ctx, connector, action, { movement, leg, txnType, state: lineState(movement.status), beneficiaryId });
+    const line = await lineOf(ctx, connector, action, { movement, leg, txnType, state: lineState(movement.status), beneficiaryId });
+    if (line) lines.push(line);
   }
+  return lines;
 }
 
 interface Line {
@@ -286,11 +312,10 @@ interface Line {
   extra?: Pick<MovementLine, 'fxRate' | 'fxRateSource' | 'dtsFxRate' | 'originalAmount' | 'originalCurrency'>;
 }
 
-async function recordLine(ctx: ExecutionContext, connector: BackOfficeConnector, action: QueuedAction, line: Line) {
+async function lineOf(ctx: ExecutionContext, connector: BackOfficeConnector, action: QueuedAction, line: Line): Promise<MovementLine | undefined> {
   const { movement, leg } = line;
   try {
-    const balance = await connector.getBalances(leg.accountIdBO);
-    await recordMovement(ctx.db, {
+    return {
       id: newId('transaction'),
       userId: action.userId,
       accountId: leg.accountId,
@@ -305,9 +330,37 @@ async function recordLine(ctx: ExecutionContext, connector: BackOfficeConnector,
       beneficiaryId: line.beneficiaryId ?? null,
       dtsValue: new Date(movement.dtsCreated),
       dtsCompleted: movement.dtsCompleted ? new Date(movement.dtsCompleted) : null,
-      balance: { native: balance.ledger, available: balance.available },
+      balance: await balanceAfter(connector, movement, leg.accountIdBO),
       ...line.extra,
-    });
+    };
+  } catch (error) {
+    ctx.logger.warn({ actionId: action.id, err: error instanceof Error ? error.message : String(error) }, 'could not read the balance after the executed movement');
+    return undefined;
+  }
+}
+
+/**
+ * The account's balances after the movement: those its answer carries (right after it, in the back-office's
+ * own transaction), else read now. An answer's balances are used only when the line is written just after that
+ * answer, in the transaction that ends the action: actions on one account end one after another, so these
+ * writes come in the order of the movements. Like the read they replace, they may overwrite a newer balance
+ * that the sync service wrote between the movement and this commit (a movement on the account from
+ * elsewhere); the sync service's next balance.changed for the account corrects it. A replayed answer, which
+ * could be much older, carries none (the connector leaves them out), so a retry reads them as before.
+ */
+async function balanceAfter(connector: BackOfficeConnector, movement: Movement, accountIdBO: string): Promise<{ native: string; available: string }> {
+  const reported = movement.balances?.find((b) => b.accountIdBO === accountIdBO);
+  if (reported) return { native: reported.ledger, available: reported.available };
+  const read = await connector.getBalances(accountIdBO);
+  return { native: read.ledger, available: read.available };
+}
+
+/** Caches one line at once, in its own transaction (the saga's lines, as its steps complete). */
+async function recordLine(ctx: ExecutionContext, connector: BackOfficeConnector, action: QueuedAction, line: Line) {
+  const cached = await lineOf(ctx, connector, action, line);
+  if (!cached) return;
+  try {
+    await recordMovement(ctx.db, cached);
   } catch (error) {
     ctx.logger.warn({ actionId: action.id, err: error instanceof Error ? error.message : String(error) }, 'could not cache the executed movement');
   }
@@ -324,7 +377,12 @@ function sagaContext(ctx: ExecutionContext): SagaContext {
     async recordLines(action, p, lines: SagaLines) {
       const source = await ctx.connector(requireBackOffice(action));
       const sourceLeg: Leg = { accountId: p.sourceAccountId, accountIdBO: p.sourceAccountIdBO, sign: -1 };
-      if (lines.debit) await recordLine(ctx, source, action, { movement: lines.debit.movement, leg: sourceLeg, txnType: 'acc2acc', state: lines.debit.state });
+      if (lines.debit) {
+        // Written again when the transfer ends: by then the balances in the debit's answer may be old, so they are read.
+        const { balances: _old, ...movement } = lines.debit.movement;
+        const debit = lines.debit.state === 'pending' ? lines.debit.movement : movement;
+        await recordLine(ctx, source, action, { movement: debit, leg: sourceLeg, txnType: 'acc2acc', state: lines.debit.state });
+      }
       if (lines.reversal) await recordLine(ctx, source, action, { movement: lines.reversal, leg: { ...sourceLeg, sign: 1 }, txnType: 'acc2acc', state: 'declined' });
       if (lines.credit) {
         const { movement, step } = lines.credit;

@@ -19,22 +19,38 @@ const feedLock = 0x5a4d_b0f1;
  * held until commit, so rows become visible in the order of their sequence numbers and a reader that
  * has passed seq N never later finds a row below N appearing. Without it, a slower transaction could
  * commit seq 11 after a reader had already moved past 12.
+ *
+ * One statement, so that writers queue behind the lock for this statement and the commit only, not for a
+ * round trip per row. The lock must be taken before any row draws its seq. A CTE alone does not promise
+ * that (sub-statements run in no fixed order, and an unreferenced SELECT CTE does not run at all), so both
+ * inserts select their rows from the materialized `lock` CTE: a row exists, and its identity value is drawn,
+ * only after `lock` has produced its one row, that is after pg_advisory_xact_lock returned. The changes are
+ * numbered in the order given (`ordinality`), as the feed's readers apply them.
  */
 export async function appendLogs(trx: Transaction<SandboxDatabase>, changes: ChangeInput[], operation: OperationInput): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${feedLock})`.execute(trx);
-  for (const change of changes) {
+  const rows = changes.map((change) => {
     const { type, ...payload } = change;
-    await trx
-      .insertInto('changes')
-      .values({
-        type,
-        accountId: 'accountIdBO' in payload ? payload.accountIdBO : 'account' in payload ? payload.account.accountIdBO : null,
-        transactionId: 'transaction' in payload ? payload.transaction.transactionIdBO : null,
-        payload: JSON.stringify(payload),
-      })
-      .execute();
-  }
-  await trx.insertInto('operations').values(operation).execute();
+    return {
+      type,
+      accountId: 'accountIdBO' in payload ? payload.accountIdBO : 'account' in payload ? payload.account.accountIdBO : null,
+      transactionId: 'transaction' in payload ? payload.transaction.transactionIdBO : null,
+      payload,
+    };
+  });
+  const o = operation;
+  await sql`
+    with lock as materialized (select pg_advisory_xact_lock(${feedLock}) as locked),
+    logged as (
+      insert into changes (type, account_id, transaction_id, payload)
+      select c.item ->> 'type', c.item ->> 'accountId', c.item ->> 'transactionId', c.item -> 'payload'
+      from lock, jsonb_array_elements(${JSON.stringify(rows)}::jsonb) with ordinality as c(item, n)
+      order by c.n
+    )
+    insert into operations (idempotency_key, operation, status, result, code, transaction_id, amount, currency, source_account_id, destination_account_id)
+    select ${o.idempotencyKey}::text, ${o.operation}::text, ${o.status}::integer, ${o.result}::text, ${o.code ?? null}::text, ${o.transactionId ?? null}::text,
+      ${o.amount ?? null}::numeric, ${o.currency ?? null}::text, ${o.sourceAccountId ?? null}::text, ${o.destinationAccountId ?? null}::text
+    from lock
+  `.execute(trx);
 }
 
 const changesPageSize = 100;

@@ -112,12 +112,21 @@ export function balanceChanges(rows: AccountRow[]): ChangeInput[] {
   return rows.map((row) => ({ type: 'balance.changed', accountIdBO: row.id, balance: toBalance(row) }));
 }
 
-/** What a movement answers and what it appends to the change feed. */
+/**
+ * What a movement answers and what it appends to the change feed. Beside the transaction (the resource, as
+ * GET /transactions shows it), the answer carries the balances of the customer accounts it touched as this
+ * database transaction leaves them, so the caller needs no second call to read them; the change feed says the
+ * same in its balance.changed events.
+ */
 export function movementResult(transaction: TransactionRow, accounts: AccountRow[], extra: ChangeInput[] = []) {
   const posted: ChangeInput[] = transaction.status === 'completed' ? [{ type: 'transaction.posted', transaction: toMovement(transaction) }] : [];
+  const balances = accounts.map((row) => {
+    const { ledger, available } = toBalance(row);
+    return { accountIdBO: row.id, ledger, available };
+  });
   return {
     status: 201 as const,
-    body: { success: true, transaction: toMovement(transaction) },
+    body: { success: true, transaction: toMovement(transaction), balances },
     transactionId: transaction.id,
     changes: [...extra, ...posted, ...balanceChanges(accounts)],
   };

@@ -51,6 +51,9 @@ export const transactionKind = z.enum(transactionKinds);
 /** Payments over ACH and cheque wait for settlement (`pending`, money held); `returned` releases the hold. */
 export const transactionStatus = z.enum(['pending', 'completed', 'returned']);
 
+/** One account's balances as a movement left them (see `movement.balances`). */
+export const movementBalance = z.object({ accountIdBO, ledger: decimalString, available: decimalString });
+
 /** One money movement as a whole: the answer to a payment, transfer or deposit. `amount` is positive. */
 export const movement = z.object({
   transactionIdBO,
@@ -65,6 +68,13 @@ export const movement = z.object({
   narrative: z.string(),
   dtsCreated: dts,
   dtsCompleted: dts.nullable(),
+  /**
+   * Optional, only in what a connector returns for the write that made the movement: the balances of the
+   * bank's customer accounts it touched, right after it, so that the caller needs no balance read. A
+   * back-office may not give them; a connector leaves them out of a replayed answer (an idempotency key used
+   * before), whose balances may have moved since. Never in reads or in the change feed.
+   */
+  balances: z.array(movementBalance).optional(),
 });
 
 /** A movement as one account's statement line: `signedAmount` is negative for a debit to this account. */
@@ -144,6 +154,7 @@ export type Account = z.infer<typeof account>;
 export type TransactionKind = z.infer<typeof transactionKind>;
 export type TransactionStatus = z.infer<typeof transactionStatus>;
 export type Movement = z.infer<typeof movement>;
+export type MovementBalance = z.infer<typeof movementBalance>;
 export type AccountTransaction = z.infer<typeof accountTransaction>;
 export type Change = z.infer<typeof change>;
 export type ChangesPage = z.infer<typeof changesPage>;

@@ -17,6 +17,12 @@ export interface CallOptions<S extends z.ZodType> {
   idempotencyKey?: string;
 }
 
+export interface Answer<T> {
+  body: T;
+  /** The back-office answered with what it stored for this idempotency key the first time. */
+  replayed: boolean;
+}
+
 const timeoutCodes = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 // The connection was never made, so the request cannot have been applied.
 const notConnectedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -47,10 +53,16 @@ export class JsonHttpClient {
   }
 
   async call<S extends z.ZodType>(method: 'GET' | 'POST', path: string, options: CallOptions<S>): Promise<z.output<S>> {
+    return (await this.send(method, path, options)).body;
+  }
+
+  /** Like call, and says whether the back-office replayed a stored answer to the idempotency key (`Idempotent-Replayed: true`). */
+  async send<S extends z.ZodType>(method: 'GET' | 'POST', path: string, options: CallOptions<S>): Promise<Answer<z.output<S>>> {
     const where = `${method} ${path}`;
     let status: number;
     let text: string;
     let retryAfter: string | undefined;
+    let replayed = false;
     try {
       const headers: Record<string, string> = { accept: 'application/json' };
       if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -64,11 +76,12 @@ export class JsonHttpClient {
       status = response.statusCode;
       const header = response.headers['retry-after'];
       retryAfter = Array.isArray(header) ? header[0] : header;
+      replayed = response.headers['idempotent-replayed'] === 'true';
       text = await response.body.text();
     } catch (error) {
       throw this.transportError(where, error);
     }
-    if (status >= 200 && status < 300) return this.parseSuccess(where, status, text, options.schema);
+    if (status >= 200 && status < 300) return { body: this.parseSuccess(where, status, text, options.schema), replayed };
     throw this.httpError(where, status, text, retryAfter);
   }
 

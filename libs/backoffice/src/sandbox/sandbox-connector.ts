@@ -30,6 +30,7 @@ import {
   faultsState,
   health,
   movement,
+  movementBalance,
   openAccountRequest,
   operationsPage,
   paymentRequest,
@@ -73,6 +74,7 @@ export interface SandboxConnectorOptions {
 }
 
 const ok = <T extends z.ZodRawShape>(shape: T) => z.object({ success: z.literal(true), ...shape });
+const movementAnswer = ok({ transaction: movement, balances: z.array(movementBalance).optional() });
 
 /** The connector for our sandbox back-office (infra/sandbox-backoffice); its API is documented in that package's README. */
 export class SandboxConnector implements BackOfficeConnector {
@@ -142,28 +144,28 @@ export class SandboxConnector implements BackOfficeConnector {
   }
 
   async pay(payment: PaymentRequest, idempotencyKey: string): Promise<Movement> {
-    return (await this.write('/payments', paymentRequest, payment, idempotencyKey, ok({ transaction: movement }))).transaction;
+    return this.move('/payments', paymentRequest, payment, idempotencyKey);
   }
 
   async bookTransfer(transfer: BookTransferRequest, idempotencyKey: string): Promise<Movement> {
-    return (await this.write('/transfers', bookTransferRequest, transfer, idempotencyKey, ok({ transaction: movement }))).transaction;
+    return this.move('/transfers', bookTransferRequest, transfer, idempotencyKey);
   }
 
   async creditCardPayment(payment: CreditCardPaymentRequest, idempotencyKey: string): Promise<Movement> {
-    return (await this.write('/credit-card-payments', creditCardPaymentRequest, payment, idempotencyKey, ok({ transaction: movement }))).transaction;
+    return this.move('/credit-card-payments', creditCardPaymentRequest, payment, idempotencyKey);
   }
 
   async settlementDebit(leg: SettlementLegRequest, idempotencyKey: string): Promise<Movement> {
-    return (await this.write('/settlements/debit', settlementLegRequest, leg, idempotencyKey, ok({ transaction: movement }))).transaction;
+    return this.move('/settlements/debit', settlementLegRequest, leg, idempotencyKey);
   }
 
   async settlementCredit(leg: SettlementLegRequest, idempotencyKey: string): Promise<Movement> {
-    return (await this.write('/settlements/credit', settlementLegRequest, leg, idempotencyKey, ok({ transaction: movement }))).transaction;
+    return this.move('/settlements/credit', settlementLegRequest, leg, idempotencyKey);
   }
 
   async reverseTransaction(transactionIdBO: string, idempotencyKey: string, narrative?: string): Promise<Movement> {
     const body = narrative === undefined ? {} : { narrative };
-    return (await this.write(`/transactions/${segment(transactionIdBO)}/reverse`, reversalRequest, body, idempotencyKey, ok({ transaction: movement }))).transaction;
+    return this.move(`/transactions/${segment(transactionIdBO)}/reverse`, reversalRequest, body, idempotencyKey);
   }
 
   async issueCard(request: IssueCardRequest, idempotencyKey: string): Promise<Card> {
@@ -210,7 +212,7 @@ export class SandboxConnector implements BackOfficeConnector {
   // The sandbox's own controls, for seeding demos and for tests; not part of BackOfficeConnector.
 
   async simulateDeposit(request: DepositRequest, idempotencyKey: string): Promise<Movement> {
-    return (await this.write('/simulate/deposit', depositRequest, request, idempotencyKey, ok({ transaction: movement }))).transaction;
+    return this.move('/simulate/deposit', depositRequest, request, idempotencyKey);
   }
 
   /** A purchase at a merchant, authorized against the card's status and controls; an approval posts a transaction. */
@@ -257,12 +259,28 @@ export class SandboxConnector implements BackOfficeConnector {
    * never worth a round trip or a retry. What is sent is the request as given, so the back-office judges it.
    */
   private write<S extends z.ZodType>(path: string, requestSchema: z.ZodType, request: unknown, idempotencyKey: string, schema: S): Promise<z.output<S>> {
+    this.check(path, requestSchema, request);
+    return this.http.call('POST', path, { body: request, idempotencyKey, schema });
+  }
+
+  /**
+   * A write that moves money: the movement, with the balances the sandbox answers beside it. A replayed answer
+   * (the key was used before) carries those of the first execution, which may have moved since, so they are
+   * left out and a caller that wants balances reads them.
+   */
+  private async move(path: string, requestSchema: z.ZodType, request: unknown, idempotencyKey: string): Promise<Movement> {
+    this.check(path, requestSchema, request);
+    const answer = await this.http.send('POST', path, { body: request, idempotencyKey, schema: movementAnswer });
+    const { transaction, balances } = answer.body;
+    return balances && !answer.replayed ? { ...transaction, balances } : transaction;
+  }
+
+  private check(path: string, requestSchema: z.ZodType, request: unknown): void {
     const checked = requestSchema.safeParse(request);
     if (!checked.success) {
       const detail = checked.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
       throw new BackOfficeError(`${this.id}: invalid request to ${path} (${detail})`, { kind: 'permanent', reason: 'VALIDATION_FAILED', backOfficeId: this.id, cause: checked.error });
     }
-    return this.http.call('POST', path, { body: request, idempotencyKey, schema });
   }
 }
 

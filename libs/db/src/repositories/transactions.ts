@@ -1,4 +1,5 @@
-import type { Db } from '../database';
+import type { Transaction } from 'kysely';
+import type { Database, Db } from '../database';
 
 export interface MovementLine {
   id: string;
@@ -72,18 +73,26 @@ async function upsertLines(db: Db, lines: StatementLine[], keepExisting = false)
  * account's new balances — both in one transaction so a reader never sees one without the other.
  */
 export async function recordMovement(db: Db, line: MovementLine): Promise<void> {
-  const { balance, ...rest } = line;
-  await db.transaction().execute(async (trx) => {
-    await upsertLines(trx, [rest]);
-    if (balance) {
-      await trx
-        .updateTable('accounts')
-        .set({ balanceNative: balance.native, balanceAvailable: balance.available, dtsUpdated: new Date(), dtsCached: new Date() })
-        .where('id', '=', line.accountId)
-        .where('userId', '=', line.userId)
-        .execute();
-    }
-  });
+  await db.transaction().execute((trx) => recordMovements(trx, [line]));
+}
+
+/**
+ * recordMovement for several lines (each of another account or back-office transaction), in the caller's
+ * transaction: the dispatcher caches an executed movement in the transaction that ends its action. The
+ * accounts are updated in id order, so two such transactions (transfers A→B and B→A) cannot deadlock.
+ */
+export async function recordMovements(trx: Transaction<Database>, lines: MovementLine[]): Promise<void> {
+  await upsertLines(trx, lines.map(({ balance: _balance, ...rest }) => rest));
+  const byAccount = [...lines].sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
+  for (const { balance, accountId, userId } of byAccount) {
+    if (!balance) continue;
+    await trx
+      .updateTable('accounts')
+      .set({ balanceNative: balance.native, balanceAvailable: balance.available, dtsUpdated: new Date(), dtsCached: new Date() })
+      .where('id', '=', accountId)
+      .where('userId', '=', userId)
+      .execute();
+  }
 }
 
 /**
