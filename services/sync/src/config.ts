@@ -40,8 +40,8 @@ export const syncConfigSchema = z
     /** An endpoint failing without a single success for this long (from its first failure) is disabled: 5 days. */
     WEBHOOK_DISABLE_AFTER_MS: positiveInt.default(432_000_000),
     /**
-     * How long a process holds an endpoint without renewing. Renewed before every request, so it must exceed
-     * WEBHOOK_TIMEOUT_MS with room to spare; a process that dies loses its endpoints after this long.
+     * How long a process holds an endpoint without renewing. Renewed before a request once less than half is
+     * left, so it must be at least twice WEBHOOK_TIMEOUT_MS; a process that dies loses its endpoints after this long.
      */
     WEBHOOK_LEASE_MS: positiveInt.default(30_000),
     /** Deliveries per lease before the endpoint is released and claimed again (fairness between endpoints). */

@@ -322,10 +322,14 @@ describe('replays', () => {
       world.advance(1_000);
     }
     await waitFor(() => receiver.delivered().length === 3, { what: 'the first deliveries' });
+    // Replays are of events the endpoint has passed: wait for its cursor to record them.
+    await world.waitForDeliveries(id, (rows) => rows.length === 3, 'the first deliveries to be recorded');
     const [e1, e2, e3] = events as [EventRow, EventRow, EventRow];
 
     expect(await queueWebhookReplays(world.db, id, { eventSeq: e2.seq })).toBe(1);
     await waitFor(() => receiver.delivered().length === 4, { what: 'the replay by id' });
+    // A replay stays queued until its attempt is recorded (and is not queued twice meanwhile).
+    await world.waitForDeliveries(id, (rows) => rows.length === 4, 'the replay by id to be recorded');
     expect(await queueWebhookReplays(world.db, id, { since: e2.dtsCreated })).toBe(2);
     await waitFor(() => receiver.delivered().length === 6, { what: 'the replays since a date' });
     expect(receiver.delivered()).toEqual([e1.id, e2.id, e3.id, e2.id, e2.id, e3.id]);

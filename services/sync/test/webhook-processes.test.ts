@@ -115,11 +115,12 @@ describe('sync processes delivering webhooks', () => {
 
       const seqOf = new Map(events.map((e) => [e.id, Number(e.seq)]));
       const arrivals = endpoint.receiver.deliveries.map((d) => seqOf.get(d.id) ?? -1);
-      // Never backwards: a repeat (a retry, or a re-send after the killed process's lease expired) comes right after itself.
       expect(arrivals.filter((seq) => seq < 0)).toEqual([]);
-      expect(arrivals.every((seq, i) => i === 0 || seq >= arrivals[i - 1]!)).toBe(true);
-      const collapsed = endpoint.receiver.delivered().filter((id, i, all) => i === 0 || id !== all[i - 1]);
-      expect(collapsed).toEqual(expected);
+      // Every event arrives for the first time in seq order, none skipped.
+      expect([...new Set(endpoint.receiver.delivered())]).toEqual(expected);
+      // Repeats are retries (the same event again) and, at most once, the killed process's deliveries that it
+      // had not recorded yet: whoever took its lease sends them again, in order, from the recorded cursor.
+      expect(arrivals.filter((seq, i) => i > 0 && seq < arrivals[i - 1]!).length).toBeLessThanOrEqual(1);
       expect(endpoint.receiver.rejected).toEqual([]);
     }
 

@@ -123,10 +123,12 @@ export interface EndpointStateChange {
   disabledReason?: string | null;
 }
 
+export type DeliveryRecord = Omit<Insertable<WebhookDeliveries>, 'endpointId' | 'id'>;
+
 export interface AttemptRecord {
   endpointId: string;
   owner: string;
-  delivery: Omit<Insertable<WebhookDeliveries>, 'endpointId' | 'id'>;
+  delivery: DeliveryRecord;
   change: EndpointStateChange;
   /** The replay this attempt was for: dequeued whatever the outcome. */
   replayId?: string;
@@ -134,26 +136,59 @@ export interface AttemptRecord {
   disabledEvent?: Record<string, unknown>;
 }
 
+/** Several attempts at one endpoint, written together; what `AttemptRecord` says of one, for all of them. */
+export interface AttemptsRecord {
+  endpointId: string;
+  owner: string;
+  /** In the order they were made; none when only the cursor moves (past events the endpoint does not take). */
+  deliveries: DeliveryRecord[];
+  /** The endpoint's state after the last of them. */
+  change: EndpointStateChange;
+  replayIds: string[];
+  disabledEvent?: Record<string, unknown>;
+  /** The lease from this write on: extended to this instant, or (null) released. Unchanged when absent. */
+  lease?: Date | null;
+}
+
 /**
- * Records one attempt and its consequence in one transaction: the endpoint's new state, the attempt row, the
- * dequeued replay and, when the endpoint was disabled, the `webhook.disabled` event. False (and nothing
- * written) when this process no longer holds the lease or the endpoint was deactivated meanwhile.
+ * Records attempts and their consequence in one transaction: the endpoint's new state (and lease), the
+ * attempt rows, the dequeued replays and, when the endpoint was disabled, the `webhook.disabled` event.
+ * Answers the endpoint as written, or undefined (and nothing written) when this process no longer holds the
+ * lease or the endpoint was deactivated meanwhile.
  */
-export async function recordWebhookAttempt(db: Db, record: AttemptRecord, now: Date): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const updated = await trx
+export async function recordWebhookAttempts(db: Db, record: AttemptsRecord, now: Date): Promise<WebhookEndpointRow | undefined> {
+  const lease = record.lease === undefined ? {} : record.lease === null ? { leaseOwner: null, dtsLeaseExpiry: null } : { dtsLeaseExpiry: record.lease };
+  const update = (trx: Db) =>
+    trx
       .updateTable('webhookEndpoints')
-      .set({ ...record.change, dtsModified: now })
+      // A cursor moved past unsubscribed events is not a modification an operator would look for.
+      .set({ ...record.change, ...lease, ...(record.deliveries.length > 0 ? { dtsModified: now } : {}) })
       .where('id', '=', record.endpointId)
       .where('leaseOwner', '=', record.owner)
       .where('isActive', '=', true)
+      .returningAll()
       .executeTakeFirst();
-    if (updated.numUpdatedRows === 0n) return false;
-    await trx.insertInto('webhookDeliveries').values({ ...record.delivery, endpointId: record.endpointId }).execute();
-    if (record.replayId !== undefined) await trx.deleteFrom('webhookReplays').where('id', '=', record.replayId).execute();
+  if (record.deliveries.length === 0 && record.replayIds.length === 0 && !record.disabledEvent) return update(db);
+  return db.transaction().execute(async (trx) => {
+    const endpoint = await update(trx);
+    if (!endpoint) return undefined;
+    if (record.deliveries.length > 0) {
+      await trx
+        .insertInto('webhookDeliveries')
+        .values(record.deliveries.map((delivery) => ({ ...delivery, endpointId: record.endpointId })))
+        .execute();
+    }
+    if (record.replayIds.length > 0) await trx.deleteFrom('webhookReplays').where('id', 'in', record.replayIds).execute();
     if (record.disabledEvent) await appendEvents(trx, [{ userId: null, type: 'webhook.disabled', data: record.disabledEvent }], now);
-    return true;
+    return endpoint;
   });
+}
+
+/** Records one attempt (see recordWebhookAttempts); false when the lease is lost or the endpoint deactivated. */
+export async function recordWebhookAttempt(db: Db, record: AttemptRecord, now: Date): Promise<boolean> {
+  const { delivery, replayId, ...rest } = record;
+  const written = await recordWebhookAttempts(db, { ...rest, deliveries: [delivery], replayIds: replayId === undefined ? [] : [replayId] }, now);
+  return written !== undefined;
 }
 
 /** When the next scheduled retry of any active endpoint falls due, if one is scheduled after `now`. */
@@ -174,6 +209,28 @@ export async function lastAssignedEventSeq(db: Db): Promise<string> {
     select pg_sequence_last_value(pg_get_serial_sequence('events', 'seq')::regclass)::text as last
   `.execute(db);
   return rows[0]?.last ?? '0';
+}
+
+/**
+ * The last event seq handed out (L, committed or not), and how far the events visible now run without a
+ * gap from `after` + 1: the highest k ≤ L such that every seq in (`after`, k] is visible (`after` itself
+ * when `after` + 1 is not), looking at no more than `limit` seqs. L is read after this statement's snapshot
+ * is taken: a seq handed out in between looks like a gap, never the other way round.
+ */
+export async function visibleEventRun(db: Db, after: string, limit: number): Promise<{ last: string; contiguous: string }> {
+  const { rows } = await sql<{ last: string; contiguous: string }>`
+    with bound as (
+      select coalesce(pg_sequence_last_value(pg_get_serial_sequence('events', 'seq')::regclass), 0) as last
+    ), page as (
+      select e.seq, row_number() over (order by e.seq) as n
+      from (select seq from events where seq > ${after}::bigint and seq <= (select last from bound) order by seq limit ${limit}) e
+    )
+    select (select last from bound)::text as last,
+      coalesce((select max(seq) from page where seq - ${after}::bigint = n), ${after}::bigint)::text as contiguous
+  `.execute(db);
+  const [row] = rows;
+  if (!row) throw new Error('visibleEventRun answered no row');
+  return row;
 }
 
 /**

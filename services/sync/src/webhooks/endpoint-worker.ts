@@ -1,18 +1,9 @@
-import { eventTypeMatches, webhookSecretContext, type WebhookPayload } from '@amplifi/contracts';
-import {
-  advanceWebhookCursor,
-  nextWebhookReplay,
-  recordWebhookAttempt,
-  releaseWebhookLease,
-  renewWebhookLease,
-  subscribedEventsAfter,
-  type Db,
-  type EventRow,
-  type WebhookEndpointRow,
-} from '@amplifi/db';
+import { eventTypeMatches, type WebhookPayload } from '@amplifi/contracts';
+import { nextWebhookReplay, subscribedEventsAfter, type Db, type EventRow, type WebhookEndpointRow } from '@amplifi/db';
 import type { FieldCipher } from '@amplifi/security';
 import type { Logger } from '@amplifi/telemetry';
 import { decideReplayAttempt, decideStreamAttempt, type DeliveryPolicy } from './delivery-policy';
+import { LeasedEndpoint, type Attempt } from './leased-endpoint';
 import type { WebhookTransport } from './transport';
 
 export interface WorkerContext {
@@ -38,48 +29,56 @@ export function webhookBody(event: EventRow): string {
   return JSON.stringify(payload);
 }
 
-/** The current secret, then the previous one while its grace period lasts. */
-function signingSecrets(cipher: FieldCipher, endpoint: WebhookEndpointRow, now: Date): string[] {
-  const context = webhookSecretContext(endpoint.id);
-  const secrets = [cipher.decrypt(endpoint.secretCiphertext, context)];
-  if (endpoint.previousSecretCiphertext && endpoint.dtsPreviousSecretExpiry && endpoint.dtsPreviousSecretExpiry > now) {
-    secrets.push(cipher.decrypt(endpoint.previousSecretCiphertext, context));
-  }
-  return secrets;
-}
-
 const samePatterns = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((p, i) => p === b[i]);
+
+const isHealthy = (endpoint: WebhookEndpointRow) => endpoint.status === 'active' && endpoint.attempt === 0 && endpoint.dtsFirstFailure === null;
+
+/** Successful deliveries are recorded together, up to this many at once… */
+const RECORD_BATCH_MAX = 100;
+/** …and none waits longer than this: how late the delivery log and the endpoint's cursor and status can be. */
+const RECORD_DELAY_MS = 100;
 
 /**
  * Delivers to one endpoint while this process holds its lease: queued replays first, then the subscribed
  * events after its cursor, one request at a time, in seq order. Stops at the batch size, at the first failure
- * that schedules a retry, when nothing is left below the horizon, or when the lease is lost; always releases.
+ * that schedules a retry, when nothing is left below the horizon, or when the lease is lost; always records
+ * what it sent and releases. Successes are recorded in batches (see LeasedEndpoint): a crash before one is
+ * recorded sends its events again, from the recorded cursor on.
  */
 export async function workEndpoint(ctx: WorkerContext, claimed: WebhookEndpointRow): Promise<void> {
-  const { db, owner } = ctx;
+  const { db } = ctx;
   const log = ctx.logger.child({ AFiWebhookId: claimed.id });
+  const lease = new LeasedEndpoint(
+    { db, cipher: ctx.cipher, logger: log, now: ctx.now, owner: ctx.owner, leaseMs: ctx.leaseMs, recordBatchMax: RECORD_BATCH_MAX, recordDelayMs: RECORD_DELAY_MS },
+    claimed,
+  );
   let cursor = BigInt(claimed.cursor);
   let patterns = claimed.eventTypes;
   let attempts = 0;
 
   /** One attempt at `event`; whether to go on with the next one. */
   const attempt = async (event: EventRow, replayId?: string): Promise<boolean> => {
-    const endpoint = await renewWebhookLease(db, claimed.id, { owner, now: ctx.now(), leaseMs: ctx.leaseMs });
-    if (!endpoint) return false;
+    if (!(await lease.hold())) return false;
+    const endpoint = lease.row;
     if (replayId === undefined && !samePatterns(endpoint.eventTypes, patterns)) {
       // The subscription changed since these events were chosen: choose again under the new one.
       patterns = endpoint.eventTypes;
       return false;
     }
     const at = ctx.now();
-    const result = await ctx.transport.send({ url: endpoint.url, messageId: event.id, body: webhookBody(event), secrets: signingSecrets(ctx.cipher, endpoint, at), at });
+    const result = await ctx.transport.send({ url: endpoint.url, messageId: event.id, body: webhookBody(event), signer: lease.signer(), at });
     const decidedAt = ctx.now();
     const decision = replayId === undefined ? decideStreamAttempt(ctx.policy, endpoint, event.seq, result, decidedAt) : decideReplayAttempt(endpoint, result);
-    const recorded = await recordWebhookAttempt(
-      db,
+    attempts += 1;
+    const fields = { eventId: event.id, seq: event.seq, outcome: decision.outcome, status: result.status, error: result.error, isReplay: replayId !== undefined };
+    const logged: Attempt['log'] = decision.disabledReason
+      ? { level: 'warn', fields: { ...fields, reason: decision.disabledReason }, msg: 'webhook endpoint disabled' }
+      : decision.outcome === 'delivered'
+        ? { level: 'debug', fields, msg: 'webhook delivered' }
+        : { level: 'info', fields: { ...fields, nextAttempt: decision.change.dtsNextAttempt?.toISOString() }, msg: 'webhook attempt failed' };
+    const held = await lease.record(
+      decision.change,
       {
-        endpointId: endpoint.id,
-        owner,
         delivery: {
           eventSeq: event.seq,
           attempt: replayId === undefined ? endpoint.attempt + 1 : 1,
@@ -90,22 +89,16 @@ export async function workEndpoint(ctx: WorkerContext, claimed: WebhookEndpointR
           isReplay: replayId !== undefined,
           dtsAttempted: at,
         },
-        change: decision.change,
         ...(replayId === undefined ? {} : { replayId }),
         ...(decision.disabledReason ? { disabledEvent: { AFiWebhookId: endpoint.id, url: endpoint.url, reason: decision.disabledReason } } : {}),
+        log: logged,
       },
-      decidedAt,
+      // Only a delivered stream event that changes nothing else can wait to be recorded: a replay must leave its
+      // queue before the next is read, and a failure, or the first success after failures, changes the
+      // endpoint's schedule and the status operators see.
+      replayId === undefined && decision.outcome === 'delivered' && isHealthy(endpoint),
     );
-    attempts += 1;
-    const fields = { eventId: event.id, seq: event.seq, outcome: decision.outcome, status: result.status, error: result.error, isReplay: replayId !== undefined };
-    if (!recorded) {
-      log.info(fields, 'webhook lease lost or endpoint deactivated during an attempt; its outcome was not recorded');
-      return false;
-    }
-    if (decision.disabledReason) log.warn({ ...fields, reason: decision.disabledReason }, 'webhook endpoint disabled');
-    else if (decision.outcome === 'delivered') log.debug(fields, 'webhook delivered');
-    else log.info({ ...fields, nextAttempt: decision.change.dtsNextAttempt?.toISOString() }, 'webhook attempt failed');
-    return decision.goOn;
+    return held && decision.goOn;
   };
 
   try {
@@ -126,11 +119,11 @@ export async function workEndpoint(ctx: WorkerContext, claimed: WebhookEndpointR
       }
       // Fewer than asked for: nothing else up to the horizon is subscribed, so the cursor moves past it all.
       if (events.length < wanted) {
-        if (!(await advanceWebhookCursor(db, claimed.id, owner, upTo)) && BigInt(upTo) > cursor) return;
+        if (!(await lease.record({ cursor: upTo }, undefined, true))) return;
         cursor = BigInt(upTo);
       }
     }
   } finally {
-    await releaseWebhookLease(db, claimed.id, owner).catch((err: Error) => log.warn({ err: err.message }, 'could not release a webhook lease'));
+    await lease.release().catch((err: Error) => log.warn({ err: err.message }, 'could not release a webhook lease'));
   }
 }

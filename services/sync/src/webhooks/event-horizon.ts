@@ -1,5 +1,21 @@
-import { lastAssignedEventSeq, runningTransactionIds, type Db } from '@amplifi/db';
+import { lastAssignedEventSeq, runningTransactionIds, visibleEventRun, type Db } from '@amplifi/db';
 import type { Logger } from '@amplifi/telemetry';
+
+/** Waiting this long for transactions to end is worth a warning: a long or abandoned transaction holds up every webhook. */
+const LONG_WAIT_MS = 30_000;
+
+/** Seqs looked at per query when settling visible events. */
+const PAGE = 1_000;
+
+interface Wait {
+  /** Every seq up to this one is settled once `transactions` have all ended. */
+  last: bigint;
+  transactions: string[];
+  /** The wait at start, over the whole log: nothing is read seq by seq until it ends. */
+  initial: boolean;
+  since: number;
+  warned: boolean;
+}
 
 /**
  * The highest event seq below which the log can no longer change. Seqs are handed out when a transaction
@@ -7,19 +23,24 @@ import type { Logger } from '@amplifi/telemetry';
  * will never be, if its transaction rolls back). Delivering 11 and moving the cursor past 10 would lose 10 or
  * send it out of order, so delivery stops at this horizon.
  *
- * How: read the last seq handed out (L), then the transactions of this database in progress. Once every one of
- * them has ended, every seq ≤ L is either committed or gone for good; when none is in progress, that is true
- * at once. (A transaction between taking its seq and getting its transaction id — within one INSERT,
- * microseconds — is the one case this cannot see; reading L first keeps that window to the time between two
- * queries.) The snapshot's xmin/xmax would not do: transactions newer than the last one to complete are not
- * listed in it.
+ * How: every seq is handed out once, so when every seq from the horizon up to k is visible (committed), nothing
+ * can appear at or below k any more, and the horizon moves to k at once. At a gap (a seq handed out but not
+ * visible: its transaction is in progress, or rolled back and the gap is permanent) it waits, as it must: it
+ * reads the last seq handed out (L), then the transactions of this database in progress; once every one of
+ * them has ended, every seq ≤ L is either committed or gone for good, and the horizon moves past the gap to L.
+ * Meanwhile it keeps looking: a gap that fills (its transaction commits) is passed without waiting for the
+ * others. (A transaction between taking its seq and getting its transaction id — within one INSERT,
+ * microseconds — is the one case the wait cannot see; reading L first keeps that window to the time between
+ * two queries.) The snapshot's xmin/xmax would not do: transactions newer than the last one to complete are
+ * not listed in it.
+ *
+ * At start the horizon knows nothing and the log may be long, so it takes that wait once instead of reading
+ * every seq from the first.
  */
-/** Waiting this long for transactions to end is worth a warning: a long or abandoned transaction holds up every webhook. */
-const LONG_WAIT_MS = 30_000;
-
 export class EventHorizon {
   private settled = 0n;
-  private pending: { last: bigint; transactions: string[]; since: number; warned: boolean } | undefined;
+  private started = false;
+  private pending: Wait | undefined;
 
   constructor(
     private readonly db: Db,
@@ -37,26 +58,51 @@ export class EventHorizon {
   }
 
   async refresh(): Promise<string> {
-    const last = BigInt(await lastAssignedEventSeq(this.db));
-    if (this.pending) {
-      const still = await runningTransactionIds(this.db, this.pending.transactions);
-      if (still.length === 0) {
-        if (this.pending.last > this.settled) this.settled = this.pending.last;
-        this.pending = undefined;
-      } else if (!this.pending.warned && performance.now() - this.pending.since > LONG_WAIT_MS) {
-        this.pending.warned = true;
-        this.logger.warn({ transactionIds: still, settled: this.value }, 'webhook delivery is held up by long-running database transactions');
-      }
+    if (this.pending) await this.checkWait(this.pending);
+    if (!this.started) {
+      this.started = true;
+      const last = BigInt(await lastAssignedEventSeq(this.db));
+      if (last > this.settled) await this.waitFrom(last, true);
+      return this.value;
     }
-    if (last > this.settled && !this.pending) {
-      const transactions = await runningTransactionIds(this.db);
-      if (transactions.length === 0) {
-        this.settled = last;
-      } else {
-        this.pending = { last, transactions, since: performance.now(), warned: false };
-        this.logger.debug({ settled: this.value, upTo: last.toString(), transactionIds: transactions }, 'waiting for transactions that may still write earlier events');
-      }
-    }
+    if (this.pending?.initial) return this.value;
+    const last = await this.settleVisible();
+    if (this.pending && this.pending.last <= this.settled) this.pending = undefined;
+    if (last > this.settled && !this.pending) await this.waitFrom(last, false);
     return this.value;
+  }
+
+  /** Settles the visible run past the horizon, page by page, up to the first gap; answers L as read. */
+  private async settleVisible(): Promise<bigint> {
+    for (;;) {
+      const run = await visibleEventRun(this.db, this.value, PAGE);
+      const last = BigInt(run.last);
+      const contiguous = BigInt(run.contiguous);
+      const full = contiguous - this.settled === BigInt(PAGE);
+      if (contiguous > this.settled) this.settled = contiguous;
+      if (!full || contiguous >= last) return last;
+    }
+  }
+
+  /** A gap above the horizon (or, at start, the unknown log): everything up to `last` waits for the transactions in progress now. */
+  private async waitFrom(last: bigint, initial: boolean): Promise<void> {
+    const transactions = await runningTransactionIds(this.db);
+    if (transactions.length === 0) {
+      this.settled = last;
+      return;
+    }
+    this.pending = { last, transactions, initial, since: performance.now(), warned: false };
+    this.logger.debug({ settled: this.value, upTo: last.toString(), transactionIds: transactions }, 'waiting for transactions that may still write earlier events');
+  }
+
+  private async checkWait(pending: Wait): Promise<void> {
+    const still = await runningTransactionIds(this.db, pending.transactions);
+    if (still.length === 0) {
+      if (pending.last > this.settled) this.settled = pending.last;
+      this.pending = undefined;
+    } else if (!pending.warned && performance.now() - pending.since > LONG_WAIT_MS) {
+      pending.warned = true;
+      this.logger.warn({ transactionIds: still, settled: this.value }, 'webhook delivery is held up by long-running database transactions');
+    }
   }
 }

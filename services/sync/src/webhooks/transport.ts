@@ -1,6 +1,6 @@
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import { Agent, request } from 'undici';
 import { classifyAddress, forbiddenHostReason } from '@amplifi/security';
 
@@ -41,13 +41,47 @@ export function guardedLookup(allowPrivate: boolean, resolve: Resolver = dnsLook
   };
 }
 
+/** A signing secret (`whsec_…`) and, for a previous one in its grace period, when it stops signing. */
+export interface SigningSecret {
+  secret: string;
+  until?: Date;
+}
+
+const secretPrefix = 'whsec_';
+
+/**
+ * Signs requests as Standard Webhooks does: `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`, one per
+ * secret, space-separated. The keys are decoded once (a signer lives as long as the lease it was made for);
+ * Node's HMAC computes what standardwebhooks' `Webhook.sign` does, natively.
+ */
+export class WebhookSigner {
+  private readonly keys: { key: KeyObject; until?: Date }[];
+
+  constructor(secrets: SigningSecret[]) {
+    this.keys = secrets.map(({ secret, until }) => {
+      const text = secret.startsWith(secretPrefix) ? secret.slice(secretPrefix.length) : secret;
+      const raw = Buffer.from(text, 'base64');
+      // Buffer.from skips what is not base64; a secret that does not survive the round trip is not one.
+      if (raw.length === 0 || raw.toString('base64') !== text) throw new Error('a webhook signing secret is not base64');
+      return { key: createSecretKey(raw), ...(until ? { until } : {}) };
+    });
+  }
+
+  /** The Standard Webhooks headers of one attempt at `at`, signed with every secret still valid then. */
+  headers(messageId: string, body: string, at: Date): Record<string, string> {
+    const timestamp = String(Math.floor(at.getTime() / 1000));
+    const signed = `${messageId}.${timestamp}.${body}`;
+    const signatures = this.keys.filter((k) => !k.until || k.until > at).map((k) => `v1,${createHmac('sha256', k.key).update(signed).digest('base64')}`);
+    return { 'webhook-id': messageId, 'webhook-timestamp': timestamp, 'webhook-signature': signatures.join(' ') };
+  }
+}
+
 export interface WebhookMessage {
   url: string;
   /** The event id: the same on every attempt and replay, so the receiver can deduplicate. */
   messageId: string;
   body: string;
-  /** Signing secrets (`whsec_…`): the current one, then a previous one still in its grace period. */
-  secrets: string[];
+  signer: WebhookSigner;
   /** When the attempt is made; becomes webhook-timestamp and is signed. */
   at: Date;
 }
@@ -59,15 +93,6 @@ export interface AttemptResult {
   error: string | null;
   durationMs: number;
   retryAfter: string | null;
-}
-
-/** The Standard Webhooks headers of one attempt: one `v1,` signature per secret, space-separated. */
-function signatureHeaders(message: Pick<WebhookMessage, 'messageId' | 'body' | 'secrets' | 'at'>): Record<string, string> {
-  return {
-    'webhook-id': message.messageId,
-    'webhook-timestamp': String(Math.floor(message.at.getTime() / 1000)),
-    'webhook-signature': message.secrets.map((secret) => new Webhook(secret).sign(message.messageId, message.at, message.body)).join(' '),
-  };
 }
 
 /** Sends webhook requests: POST, never following redirects, bounded in time, only to allowed addresses. */
@@ -97,7 +122,7 @@ export class WebhookTransport {
       const response = await request(target, {
         dispatcher: this.agent,
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': userAgent, ...signatureHeaders(message) },
+        headers: { 'content-type': 'application/json', 'user-agent': userAgent, ...message.signer.headers(message.messageId, message.body, message.at) },
         body: message.body,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
