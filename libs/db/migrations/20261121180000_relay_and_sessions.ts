@@ -23,7 +23,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     create trigger sessions_changed after update of dts_revoked, dts_absolute_expiry or delete on sessions
     for each statement execute function amplifi_sessions_changed()`.execute(db);
   await sql`
-    create trigger users_changed after update of status or delete on users
+    create trigger users_changed after update of status, language_code or delete on users
     for each statement execute function amplifi_sessions_changed()`.execute(db);
 }
 

@@ -5,7 +5,7 @@ import { planUserChanges } from './changes';
 import { presentUser } from './present';
 import type { UpdateUserBody, User } from './schemas';
 
-type Deps = Pick<AppDeps, 'db' | 'now'>;
+type Deps = Pick<AppDeps, 'db' | 'now' | 'sessions'>;
 
 // The token middleware has just seen this user; they can only be missing if deleted in between.
 const userNotFound = () => new ApiError('NOT_FOUND', { params: { resource: 'User' } });
@@ -22,7 +22,8 @@ export async function getUser(deps: Deps, userId: string): Promise<User> {
  */
 export async function updateUser(deps: Deps, userId: string, body: UpdateUserBody): Promise<User> {
   const now = deps.now();
-  return deps.db.transaction().execute(async (trx) => {
+  let languageChanged = false;
+  const updated = await deps.db.transaction().execute(async (trx) => {
     const current = await lockUserProfile(trx, userId);
     if (!current) throw userNotFound();
     // Compared at millisecond precision: that is all the client was ever shown of the stored microseconds.
@@ -34,6 +35,7 @@ export async function updateUser(deps: Deps, userId: string, body: UpdateUserBod
     if (Object.keys(changes).length === 0) return presentUser(current);
     const stored = await updateUserProfile(trx, userId, changes, now);
     if (!stored) throw userNotFound();
+    languageChanged = 'languageCode' in changes;
     const user = presentUser({ ...stored, segment: current.segment });
     // The front-end's servers hear of it through the event log (webhooks), in the same transaction.
     await appendEvents(trx, [{ userId, type: 'user.updated', data: { AFiUserId: userId, changed: Object.keys(changes), user } }], now);
@@ -44,6 +46,10 @@ export async function updateUser(deps: Deps, userId: string, body: UpdateUserBod
     }
     return user;
   });
+  // A remembered session carries the user's language: the next request must answer in the new one (the other
+  // gateways hear of it through the users trigger).
+  if (languageChanged) deps.sessions.forgetUser(userId);
+  return updated;
 }
 
 /** The name a back-office keeps for its customer. */
