@@ -100,18 +100,6 @@ export async function subscribedEventsAfter(db: Db, range: { after: string; upTo
     .execute();
 }
 
-/** Moves the cursor forward over events the endpoint does not subscribe to. */
-export async function advanceWebhookCursor(db: Db, endpointId: string, owner: string, toSeq: string): Promise<boolean> {
-  const moved = await db
-    .updateTable('webhookEndpoints')
-    .set({ cursor: toSeq })
-    .where('id', '=', endpointId)
-    .where('leaseOwner', '=', owner)
-    .where('cursor', '<', toSeq)
-    .executeTakeFirst();
-  return moved.numUpdatedRows > 0n;
-}
-
 /** The endpoint's delivery state after an attempt; only what changes is given. */
 export interface EndpointStateChange {
   cursor?: string;
@@ -125,18 +113,7 @@ export interface EndpointStateChange {
 
 export type DeliveryRecord = Omit<Insertable<WebhookDeliveries>, 'endpointId' | 'id'>;
 
-export interface AttemptRecord {
-  endpointId: string;
-  owner: string;
-  delivery: DeliveryRecord;
-  change: EndpointStateChange;
-  /** The replay this attempt was for: dequeued whatever the outcome. */
-  replayId?: string;
-  /** Set when the attempt disabled the endpoint: a `webhook.disabled` event with this data is appended. */
-  disabledEvent?: Record<string, unknown>;
-}
-
-/** Several attempts at one endpoint, written together; what `AttemptRecord` says of one, for all of them. */
+/** Attempts at one endpoint (one or several), written together. */
 export interface AttemptsRecord {
   endpointId: string;
   owner: string;
@@ -144,7 +121,9 @@ export interface AttemptsRecord {
   deliveries: DeliveryRecord[];
   /** The endpoint's state after the last of them. */
   change: EndpointStateChange;
+  /** The replays these attempts were for: dequeued whatever the outcome. */
   replayIds: string[];
+  /** Set when an attempt disabled the endpoint: a `webhook.disabled` event with this data is appended. */
   disabledEvent?: Record<string, unknown>;
   /** The lease from this write on: extended to this instant, or (null) released. Unchanged when absent. */
   lease?: Date | null;
@@ -182,13 +161,6 @@ export async function recordWebhookAttempts(db: Db, record: AttemptsRecord, now:
     if (record.disabledEvent) await appendEvents(trx, [{ userId: null, type: 'webhook.disabled', data: record.disabledEvent }], now);
     return endpoint;
   });
-}
-
-/** Records one attempt (see recordWebhookAttempts); false when the lease is lost or the endpoint deactivated. */
-export async function recordWebhookAttempt(db: Db, record: AttemptRecord, now: Date): Promise<boolean> {
-  const { delivery, replayId, ...rest } = record;
-  const written = await recordWebhookAttempts(db, { ...rest, deliveries: [delivery], replayIds: replayId === undefined ? [] : [replayId] }, now);
-  return written !== undefined;
 }
 
 /** When the next scheduled retry of any active endpoint falls due, if one is scheduled after `now`. */

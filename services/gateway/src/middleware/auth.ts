@@ -13,7 +13,8 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   if (!token || token.length > 256) throw new ApiError('UNAUTHENTICATED');
   const { db, config, now, sessions } = c.get('deps');
   const at = now();
-  const session = await sessions.lookup(sha256Hex(token), () => findLiveSession(db, sha256Hex(token), at));
+  const tokenHash = sha256Hex(token);
+  const session = await sessions.lookup(tokenHash, () => findLiveSession(db, tokenHash, at));
   // A session answered from memory is checked against the clock again (it may have expired since).
   if (!session || session.dtsExpiry.getTime() <= at.getTime()) throw new ApiError('UNAUTHENTICATED');
   if (at.getTime() - session.dtsLastSeen.getTime() > TOUCH_INTERVAL_MS) {

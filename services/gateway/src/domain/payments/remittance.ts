@@ -37,6 +37,7 @@ export async function queueRemittance(deps: AppDeps, userId: string, remittanceI
     }
     requireCapability(source, beneficiary.txnType, 'AFiBeneficiaryId');
   } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
     // A repeat of an accepted remittance answers as the first time, whatever changed since (e.g. its account was
     // blocked or its beneficiary deleted). Looked up only here: on the way that passes, the insert finds a repeat.
     const existing = await findUserActionByClientKey(deps.db, userId, 'remittance', remittanceId);
