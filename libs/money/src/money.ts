@@ -52,7 +52,31 @@ export function parseAmount(input: unknown, currency: string, options: ParseOpti
 /** A stored value (a NUMERIC column, a signed ledger amount) in canonical form; zero and negatives allowed. */
 export function toMoney(value: string | bigint, currency: string): Money {
   if (typeof value === 'bigint') return fromMinor(value, currency);
-  return parseAmount(value, currency, { allowZero: true, allowNegative: true });
+  return plainMoney(value, currency) ?? parseAmount(value, currency, { allowZero: true, allowNegative: true });
+}
+
+/** A plain decimal below 10^15 (how Postgres prints a NUMERIC): sign, integer digits, optional fraction. */
+const plainDecimal = /^(-?)(0|[1-9]\d{0,14})(?:\.(\d+))?$/;
+
+/**
+ * The common case of `toMoney`, a balance or ledger amount as Postgres prints it, read with string and bigint
+ * operations instead of decimal arithmetic (every cached account in every answer goes through here). Anything
+ * else (an exponent, too many decimals, 10^15 and beyond) is left to `parseAmount`, which accepts or refuses it.
+ */
+function plainMoney(text: string, currency: string): Money | undefined {
+  const match = plainDecimal.exec(text);
+  if (!match) return undefined;
+  const digits = minorUnits(currency);
+  const fraction = (match[3] ?? '').replace(/0+$/, '');
+  if (fraction.length > digits) return undefined;
+  const padded = fraction.padEnd(digits, '0');
+  const magnitude = BigInt(match[2] + padded);
+  const negative = match[1] === '-' && magnitude !== 0n;
+  return {
+    currency,
+    amount: `${negative ? '-' : ''}${match[2]}${digits > 0 ? `.${padded}` : ''}`,
+    minor: negative ? -magnitude : magnitude,
+  };
 }
 
 /** The Money for a count of minor units. */
@@ -72,6 +96,8 @@ export function toDecimal(money: Money): Exact {
  */
 export function toJsonNumber(money: Money): number {
   const n = Number(money.amount);
+  // Up to 15 significant digits, every decimal survives the round trip through a double (DBL_DIG).
+  if (money.amount.replace(/[-.]/g, '').length <= 15) return n;
   if (!new Exact(String(n)).equals(new Exact(money.amount))) {
     throw new MoneyError('too_large', `${money.amount} cannot be represented exactly as a JSON number`);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MoneyError, parseAmount, toJsonNumber, toMoney, fromMinor, type MoneyErrorReason } from '@amplifi/money';
+import { Exact, MoneyError, parseAmount, toJsonNumber, toMoney, fromMinor, type MoneyErrorReason } from '@amplifi/money';
 
 function reasonOf(fn: () => unknown): MoneyErrorReason | undefined {
   try {
@@ -89,6 +89,34 @@ describe('stored values', () => {
   it('reads a NUMERIC with more scale than the currency when the value fits', () => {
     expect(toMoney('-12.3400', 'USD')).toEqual({ currency: 'USD', amount: '-12.34', minor: -1234n });
     expect(reasonOf(() => toMoney('12.3450', 'USD'))).toBe('too_many_decimals');
+  });
+
+  it('reads plain stored values exactly as the decimal parser does, and prints them as the same numbers', () => {
+    const samples = ['0', '-0', '0.00', '-0.00', '5', '-5', '0.5', '0.05', '-0.05', '10.10', '10.1000', '999999999999999.99',
+      '100000000000000', '1000000000000000', '-1000000000000000', '12.3450', '1e2', '00.5', '-', '.5', '7.000'];
+    for (let i = 0; i < 500; i++) {
+      const whole = String(Math.floor(Math.random() * 10 ** Math.floor(Math.random() * 16)));
+      const fraction = String(Math.floor(Math.random() * 10_000)).padStart(4, '0').slice(0, Math.floor(Math.random() * 5));
+      samples.push(`${Math.random() < 0.3 ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`);
+    }
+    const outcome = <T>(read: () => T): T | MoneyErrorReason | undefined => {
+      try {
+        return read();
+      } catch (error) {
+        if (error instanceof MoneyError) return error.reason;
+        throw error;
+      }
+    };
+    for (const currency of ['USD', 'JPY', 'BHD']) {
+      for (const text of samples) {
+        const exact = outcome(() => parseAmount(text, currency, { allowZero: true, allowNegative: true }));
+        expect(outcome(() => toMoney(text, currency)), `${text} ${currency}`).toEqual(exact);
+        if (typeof exact !== 'object') continue;
+        // The rule toJsonNumber keeps: a number only when it prints back as the same value.
+        const n = Number(exact.amount);
+        expect(outcome(() => toJsonNumber(exact)), `${text} ${currency}`).toEqual(new Exact(String(n)).equals(new Exact(exact.amount)) ? n : 'too_large');
+      }
+    }
   });
 
   it('builds from minor units', () => {

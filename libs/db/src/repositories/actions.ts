@@ -1,5 +1,6 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Database, Db } from '../database';
+import { prepared } from '../prepared';
 import type { QueuedActions } from '../schema.generated';
 
 export type QueuedAction = Selectable<QueuedActions>;
@@ -24,18 +25,19 @@ export interface NewAction {
  * one (the caller compares request hashes).
  */
 export async function insertAction(db: Db, action: NewAction): Promise<{ action: QueuedAction; created: boolean }> {
-  const inserted = await db
-    .with('inserted', (qb) =>
-      qb
-        .insertInto('queuedActions')
-        .values({ ...action, payload: JSON.stringify(action.payload), sequenceKey: sequenceKeyOf(action.payload) })
-        .onConflict((oc) => oc.expression(sql`user_id, kind, client_key`).where('clientKey', 'is not', null).doNothing())
-        .returningAll(),
-    )
-    .with('outboxRow', (qb) => qb.insertInto('outbox').columns(['queuedActionId']).expression((eb) => eb.selectFrom('inserted').select('inserted.id')))
-    .selectFrom('inserted')
-    .selectAll()
-    .executeTakeFirst();
+  const [inserted] = await insertActionAndOutbox(
+    db,
+    action.id,
+    action.userId,
+    action.kind,
+    action.clientKey,
+    action.requestHash,
+    action.backOfficeId,
+    JSON.stringify(action.payload),
+    sequenceKeyOf(action.payload),
+    action.dtsQueued,
+    action.dtsExpiry,
+  );
   if (inserted) return { action: inserted, created: true };
   const existing = await db
     .selectFrom('queuedActions')
@@ -46,6 +48,34 @@ export async function insertAction(db: Db, action: NewAction): Promise<{ action:
     .executeTakeFirstOrThrow();
   return { action: existing, created: false };
 }
+
+// Every undoable command goes through this statement (prepared: compiled once per database handle).
+const insertActionAndOutbox = prepared(
+  (
+    db: Db,
+    id: string,
+    userId: string,
+    kind: ActionKind,
+    clientKey: string | null,
+    requestHash: string,
+    backOfficeId: string | null,
+    payload: string,
+    sequenceKey: string | null,
+    dtsQueued: Date,
+    dtsExpiry: Date,
+  ) =>
+    db
+      .with('inserted', (qb) =>
+        qb
+          .insertInto('queuedActions')
+          .values({ id, userId, kind, clientKey, requestHash, backOfficeId, payload, sequenceKey, dtsQueued, dtsExpiry })
+          .onConflict((oc) => oc.expression(sql`user_id, kind, client_key`).where('clientKey', 'is not', null).doNothing())
+          .returningAll(),
+      )
+      .with('outboxRow', (qb) => qb.insertInto('outbox').columns(['queuedActionId']).expression((eb) => eb.selectFrom('inserted').select('inserted.id')))
+      .selectFrom('inserted')
+      .selectAll(),
+);
 
 /** Actions on the same source account execute in the order they were accepted. */
 function sequenceKeyOf(payload: Record<string, unknown>): string | null {

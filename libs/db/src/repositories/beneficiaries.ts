@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db } from '../database';
+import { prepared } from '../prepared';
 import type { Beneficiaries } from '../schema.generated';
 import type { QueuedAction } from './actions';
 
@@ -27,6 +28,12 @@ export async function listBeneficiaries(db: Db, userId: string, kind: Beneficiar
     .execute();
 }
 
+const liveBeneficiaryQuery = (db: Db, userId: string, kind: BeneficiaryKind, id: string) =>
+  db.selectFrom('beneficiaries').selectAll().where('id', '=', id).where('userId', '=', userId).where('kind', '=', kind).where('isDeleted', '=', false);
+
+// Read on every payment to a beneficiary (prepared: compiled once per database handle).
+const liveBeneficiary = prepared(liveBeneficiaryQuery);
+
 /**
  * One of the user's live beneficiaries; another user's id, a deleted one or one of the other kind is simply
  * not found. `forUpdate` locks the row until the caller's transaction ends, so concurrent updates queue up.
@@ -38,14 +45,8 @@ export async function findBeneficiary(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<BeneficiaryRow | undefined> {
-  const query = db
-    .selectFrom('beneficiaries')
-    .selectAll()
-    .where('id', '=', id)
-    .where('userId', '=', userId)
-    .where('kind', '=', kind)
-    .where('isDeleted', '=', false);
-  return (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
+  if (!options.forUpdate) return (await liveBeneficiary(db, userId, kind, id))[0];
+  return liveBeneficiaryQuery(db, userId, kind, id).forUpdate().executeTakeFirst();
 }
 
 export async function insertBeneficiary(db: Db, row: NewBeneficiaryRow): Promise<BeneficiaryRow> {

@@ -25,6 +25,9 @@ function clientAddress(c: Parameters<Parameters<typeof createMiddleware<AppEnv>>
  * (Accept-Language), and one access-log line when the response is done.
  */
 export function requestContext(deps: AppDeps) {
+  // The access line's fields are fixed, primitive and free of secrets, so it skips the redaction every other line
+  // goes through: pino runs the wildcard paths (`*.password`…) over each field of a line, a third of its cost.
+  const accessLog = deps.logger.child({}, { redact: { paths: [] } });
   return createMiddleware<AppEnv>(async (c, next) => {
     const started = performance.now();
     const incoming = c.req.header('x-request-id');
@@ -40,8 +43,9 @@ export function requestContext(deps: AppDeps) {
       await next();
     } finally {
       // The path without any query string; no headers or bodies, so no secrets reach the log.
-      logger.info(
+      accessLog.info(
         {
+          requestId,
           method: c.req.method,
           path: c.req.path,
           route: c.req.routePath,
