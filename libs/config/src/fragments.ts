@@ -15,6 +15,8 @@ export const baseShape = {
   NODE_ENV: nodeEnv,
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/amplifi'),
   DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
+  /** The hot queries as server-side prepared statements; off behind a pooler that cannot keep them. */
+  DATABASE_NAMED_STATEMENTS: envBoolean.default(true),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   /** Prefix of every BullMQ key, so that several installs (or test runs) can share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]+$/).default('amplifi'),

@@ -1,5 +1,6 @@
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { NamedStatementClient } from './named-statements';
 import type { DB } from './schema.generated';
 
 export type Database = DB;
@@ -13,6 +14,11 @@ export interface DbOptions {
   connectionString: string;
   poolSize?: number;
   applicationName?: string;
+  /**
+   * Run the hot queries (`prepared`) as server-side prepared statements (default). Turn off behind a pooler
+   * that cannot keep them, such as PgBouncer in transaction mode before 1.21.
+   */
+  namedStatements?: boolean;
   /** Told when an idle pooled connection dies (Postgres restarted, a connection was terminated). */
   onIdleError?: (error: Error) => void;
 }
@@ -23,6 +29,7 @@ export function createPool(options: DbOptions): pg.Pool {
     max: options.poolSize ?? 10,
     application_name: options.applicationName ?? 'amplifi',
     connectionTimeoutMillis: 10_000,
+    Client: options.namedStatements === false ? pg.Client : NamedStatementClient,
   });
   // Without a listener, an idle connection that dies (a Postgres restart) crashes the process. The pool has
   // already dropped that connection; the next query opens a new one.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
+import { sql, type Compilable } from 'kysely';
 import { createCustomer, createUser, prepared } from '@amplifi/db';
 import { useTestDatabase } from '@amplifi/testing';
 
@@ -26,5 +26,45 @@ describe('prepared queries', () => {
     await expect(inText(database.db, 'id')).rejects.toThrow(/prepared query/);
     const unused = prepared((d, _id: string) => d.selectFrom('users').select('id'));
     await expect(unused(database.db, 'x')).rejects.toThrow(/prepared query/);
+  });
+
+  describe('as named statements', () => {
+    // A table of the test's own, read with `*`, as the hot queries read theirs.
+    type Scratch = { selectFrom(table: string): { selectAll(): { where(c: 'id', op: '=', v: string): Compilable<Record<string, unknown>> } } };
+    const byIdFrom = (table: string) => prepared((d, id: string) => (d as unknown as Scratch).selectFrom(table).selectAll().where('id', '=', id));
+
+    it('are parsed and planned once per connection, then only bound and run', async () => {
+      const db = database.db;
+      await sql`create table scratch_one (id text primary key, label text)`.execute(db);
+      await sql`insert into scratch_one values ('a', 'first'), ('b', 'second')`.execute(db);
+      const scratchById = byIdFrom('scratch_one');
+      await db.connection().execute(async (conn) => {
+        expect(await scratchById(conn, 'a')).toEqual([{ id: 'a', label: 'first' }]);
+        expect(await scratchById(conn, 'b')).toEqual([{ id: 'b', label: 'second' }]);
+        const { rows } = await sql<{ name: string; calls: number }>`
+          select name, (generic_plans + custom_plans)::int as calls from pg_prepared_statements where statement like '%scratch_one%'
+        `.execute(conn);
+        expect(rows).toEqual([{ name: expect.stringMatching(/^amplifi_/), calls: 2 }]);
+      });
+    });
+
+    it('are prepared again after a migration changes what `*` means, retried alone and failed inside a transaction', async () => {
+      const db = database.db;
+      await sql`create table scratch_two (id text primary key, label text)`.execute(db);
+      await sql`insert into scratch_two values ('a', 'first')`.execute(db);
+      const scratchById = byIdFrom('scratch_two');
+      await db.connection().execute(async (conn) => {
+        expect(await scratchById(conn, 'a')).toEqual([{ id: 'a', label: 'first' }]);
+        await sql`alter table scratch_two add column note text`.execute(conn);
+        // Alone: prepared again under a new name and answered at once.
+        expect(await scratchById(conn, 'a')).toEqual([{ id: 'a', label: 'first', note: null }]);
+        await sql`alter table scratch_two add column extra int`.execute(conn);
+        // In a transaction: the refusal aborted it, so the query fails with it; the next one is prepared afresh.
+        await sql`begin`.execute(conn);
+        await expect(scratchById(conn, 'a')).rejects.toThrow(/cached plan must not change result type/);
+        await sql`rollback`.execute(conn);
+        expect(await scratchById(conn, 'a')).toEqual([{ id: 'a', label: 'first', note: null, extra: null }]);
+      });
+    });
   });
 });

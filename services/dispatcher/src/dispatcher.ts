@@ -31,6 +31,7 @@ export function createDispatcher(config: DispatcherConfig, logger: Logger, now: 
   const db = createDb({
     connectionString: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
+    namedStatements: config.DATABASE_NAMED_STATEMENTS,
     applicationName: 'amplifi-dispatcher',
     onIdleError: (err) => logger.warn({ err: err.message }, 'an idle database connection failed'),
   });

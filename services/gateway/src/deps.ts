@@ -14,6 +14,7 @@ export function createDeps(config: GatewayConfig, logger: Logger): AppDeps & { m
   const db = createDb({
     connectionString: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
+    namedStatements: config.DATABASE_NAMED_STATEMENTS,
     applicationName: 'amplifi-gateway',
     onIdleError: (err) => logger.warn({ err: err.message }, 'an idle database connection failed'),
   });

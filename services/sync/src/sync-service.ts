@@ -24,6 +24,7 @@ export function createSyncService(config: SyncConfig, logger: Logger, now: () =>
   const db = createDb({
     connectionString: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
+    namedStatements: config.DATABASE_NAMED_STATEMENTS,
     applicationName: 'amplifi-sync',
     onIdleError: (err) => logger.warn({ err: err.message }, 'an idle database connection failed'),
   });
