@@ -9,9 +9,13 @@ export function nameStatement(sql: string): void {
   if (!statementNames.has(sql)) statementNames.set(sql, `amplifi_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`);
 }
 
-/** Postgres refuses a prepared statement whose `*` now means other columns (a migration changed the table). */
+/**
+ * Postgres refuses a prepared statement whose `*` now means other columns (a migration changed the table):
+ * feature_not_supported from its plan cache's revalidation (the routine, unlike the message, is not translated).
+ */
 function staleResultType(error: unknown): boolean {
-  return error instanceof Error && (error as { code?: string }).code === '0A000' && error.message.includes('cached plan must not change result type');
+  const { code, routine } = error as { code?: string; routine?: string };
+  return error instanceof Error && code === '0A000' && (routine === 'RevalidateCachedQuery' || error.message.includes('cached plan must not change result type'));
 }
 
 /**
