@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { afterEach, beforeAll, inject } from 'vitest';
+import { afterEach, beforeAll, expect, inject } from 'vitest';
 import { webhookSecretContext, newId, type EventType } from '@amplifi/contracts';
 import { appendEvents, createCustomer, createUser, insertWebhookEndpoint, rotateWebhookSecret, type EventRow } from '@amplifi/db';
 import { FieldCipher } from '@amplifi/security';
 import { createLogger } from '@amplifi/telemetry';
 import { useTestDatabase, waitFor } from '@amplifi/testing';
 import { createSyncService, loadSyncConfig, type SyncConfig, type SyncService } from '@amplifi/sync';
+import { startReceiver, type Receiver } from './receiver';
 
 /** Fast settings for tests: real receivers on 127.0.0.1, short retries, a quick poll. */
 export const testSyncEnv = {
@@ -33,6 +34,10 @@ export interface DeliveryWorld {
   /** Starts the production sync service over this file's database (stopped after the test). */
   startSync(env?: Record<string, string>): Promise<{ service: SyncService; config: SyncConfig }>;
   createEndpoint(url: string, eventTypes: string[]): Promise<{ id: string; secret: string }>;
+  /** A receiver that verifies against the sync service's clock, trusting the endpoint created for it. */
+  receiverWithEndpoint(eventTypes?: string[]): Promise<{ receiver: Receiver; id: string; secret: string }>;
+  /** A receiver with no endpoint of its own; like the others, closed after the test, having refused nothing. */
+  receiver(): Promise<Receiver>;
   rotate(endpointId: string, graceMs: number): Promise<string>;
   append(type: EventType, data?: Record<string, unknown>): Promise<EventRow>;
   appendMany(types: EventType[]): Promise<EventRow[]>;
@@ -44,6 +49,7 @@ export function useDeliveryWorld(): DeliveryWorld {
   const database = useTestDatabase();
   let offset = 0;
   let running: SyncService[] = [];
+  const receivers: Receiver[] = [];
   const world = { logs: [] as Record<string, unknown>[] } as DeliveryWorld;
   const cipher = new FieldCipher(loadSyncConfig({ NODE_ENV: 'test' }).DATA_ENCRYPTION_KEYS);
 
@@ -53,6 +59,10 @@ export function useDeliveryWorld(): DeliveryWorld {
     world.userId = await createUser(database.db, { customerId, userName: `hooks-${randomBytes(4).toString('hex')}` });
   });
   afterEach(async () => {
+    for (const r of receivers.splice(0)) {
+      expect(r.rejected, 'every request verified').toEqual([]);
+      await r.close();
+    }
     for (const service of running) await service.stop();
     running = [];
     await database.db.deleteFrom('webhookEndpoints').execute();
@@ -86,6 +96,17 @@ export function useDeliveryWorld(): DeliveryWorld {
       world.clock(),
     );
     return { id, secret };
+  };
+  world.receiver = async () => {
+    const receiver = await startReceiver({ clock: () => world.clock().getTime() });
+    receivers.push(receiver);
+    return receiver;
+  };
+  world.receiverWithEndpoint = async (eventTypes = ['*']) => {
+    const receiver = await world.receiver();
+    const endpoint = await world.createEndpoint(receiver.url, eventTypes);
+    receiver.trust(endpoint.secret);
+    return { receiver, ...endpoint };
   };
   world.rotate = async (endpointId, graceMs) => {
     const secret = newSecret();

@@ -1,31 +1,13 @@
 import type { LookupAddress } from 'node:dns';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appendEvents, findWebhookEndpoint, queueWebhookReplays, type EventRow } from '@amplifi/db';
 import { waitFor } from '@amplifi/testing';
 import { guardedLookup } from '../src/webhooks/transport';
 import { newSecret, useDeliveryWorld } from './delivery-world';
-import { startReceiver, type Receiver } from './receiver';
+import type { Receiver } from './receiver';
 
 const world = useDeliveryWorld();
-const receivers: Receiver[] = [];
-
-afterEach(async () => {
-  for (const r of receivers.splice(0)) {
-    expect(r.rejected, 'every request verified').toEqual([]);
-    await r.close();
-  }
-});
-
-/** A receiver that verifies against the sync service's clock, trusting the endpoint created for it. */
-async function receiverWithEndpoint(eventTypes: string[] = ['*']) {
-  const receiver = await startReceiver({ clock: () => world.clock().getTime() });
-  receivers.push(receiver);
-  const endpoint = await world.createEndpoint(receiver.url, eventTypes);
-  receiver.trust(endpoint.secret);
-  return { receiver, ...endpoint };
-}
-
 const ids = (events: EventRow[]) => events.map((e) => e.id);
 
 /** The seq of each arrival; in order means never going back. */
@@ -49,7 +31,7 @@ async function disabledEvents(endpointId: string) {
 
 describe('a webhook request', () => {
   it('carries the event as its body and the Standard Webhooks headers, signed with the endpoint secret', async () => {
-    const { receiver, id } = await receiverWithEndpoint();
+    const { receiver, id } = await world.receiverWithEndpoint();
     await world.startSync();
     const event = await world.append('transaction.posted', { AFiTransactionId: 'trn1', amount: '12.50' });
     await waitFor(() => receiver.delivered().length === 1, { what: 'the delivery' });
@@ -73,7 +55,7 @@ describe('a webhook request', () => {
   });
 
   it('keeps the same webhook-id on every retry of an event', async () => {
-    const { receiver, id } = await receiverWithEndpoint();
+    const { receiver, id } = await world.receiverWithEndpoint();
     receiver.answerNext({ status: 500 }, { status: 502 });
     await world.startSync();
     const event = await world.append('card.updated');
@@ -89,7 +71,7 @@ describe('a webhook request', () => {
   });
 
   it('does not follow a redirect: a 3xx is a failed attempt', async () => {
-    const { receiver, id } = await receiverWithEndpoint();
+    const { receiver, id } = await world.receiverWithEndpoint();
     receiver.answerNext({ status: 302, headers: { location: `${receiver.url}/elsewhere` } });
     await world.startSync();
     const event = await world.append('user.updated');
@@ -104,7 +86,7 @@ describe('a webhook request', () => {
   });
 
   it('gives up on an answer slower than WEBHOOK_TIMEOUT_MS and tries again', async () => {
-    const { receiver, id } = await receiverWithEndpoint();
+    const { receiver, id } = await world.receiverWithEndpoint();
     receiver.answerNext({ status: 200, delayMs: 1_500 });
     await world.startSync({ WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_LEASE_MS: '1000' });
     const event = await world.append('balance.changed');
@@ -118,7 +100,7 @@ describe('a webhook request', () => {
 
 describe('order per endpoint', () => {
   it('holds when the receiver fails every third request', async () => {
-    const { receiver } = await receiverWithEndpoint();
+    const { receiver } = await world.receiverWithEndpoint();
     let n = 0;
     receiver.answerAll(() => ({ status: ++n % 3 === 0 ? 500 : 200 }));
     await world.startSync();
@@ -131,7 +113,7 @@ describe('order per endpoint', () => {
   });
 
   it('holds when the receiver is down for a while: everything arrives, in order, once it is back', async () => {
-    const { receiver, id } = await receiverWithEndpoint();
+    const { receiver, id } = await world.receiverWithEndpoint();
     await receiver.down();
     await world.startSync();
     const events = await world.appendMany(['card.updated', 'card.status_changed', 'transaction.posted', 'balance.changed', 'user.updated']);
@@ -149,7 +131,7 @@ describe('order per endpoint', () => {
   });
 
   it('waits for an earlier event still being written before sending a later one', async () => {
-    const { receiver } = await receiverWithEndpoint();
+    const { receiver } = await world.receiverWithEndpoint();
     await world.startSync();
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -183,7 +165,7 @@ describe('order per endpoint', () => {
 
 describe('waking up', () => {
   it('listens for new events again after its listening connection is cut', async () => {
-    const { receiver } = await receiverWithEndpoint();
+    const { receiver } = await world.receiverWithEndpoint();
     // A poll this slow never fires during the test: deliveries below are woken by LISTEN/NOTIFY.
     await world.startSync({ WEBHOOK_POLL_INTERVAL_MS: '60000' });
     const before = await world.append('user.updated');
@@ -219,7 +201,7 @@ describe('Retry-After', () => {
   }
 
   it('makes the next attempt wait as long as a 429 asks, in seconds', async () => {
-    const { receiver, id } = await receiverWithEndpoint();
+    const { receiver, id } = await world.receiverWithEndpoint();
     receiver.answerNext({ status: 429, headers: { 'retry-after': '120' } });
     await world.startSync({ WEBHOOK_RETRY_AFTER_MAX_MS: '3600000' });
     const event = await world.append('card.updated');
@@ -232,7 +214,7 @@ describe('Retry-After', () => {
   });
 
   it('makes the next attempt wait until the HTTP date a 503 gives, within the cap', async () => {
-    const { receiver, id } = await receiverWithEndpoint();
+    const { receiver, id } = await world.receiverWithEndpoint();
     receiver.answerNext({ status: 503, headers: { 'retry-after': new Date(world.clock().getTime() + 600_000).toUTCString() } });
     await world.startSync({ WEBHOOK_RETRY_AFTER_MAX_MS: '300000' });
     await world.append('card.updated');
@@ -247,8 +229,8 @@ describe('Retry-After', () => {
 
 describe('disabling', () => {
   it('disables an endpoint that answers 410 Gone at once and records a webhook.disabled event', async () => {
-    const { receiver, id } = await receiverWithEndpoint(['transaction.*']);
-    const watcher = await receiverWithEndpoint(['webhook.*']);
+    const { receiver, id } = await world.receiverWithEndpoint(['transaction.*']);
+    const watcher = await world.receiverWithEndpoint(['webhook.*']);
     receiver.answerAll({ status: 410 });
     await world.startSync();
     await world.append('transaction.posted');
@@ -265,7 +247,7 @@ describe('disabling', () => {
   });
 
   it('disables an endpoint that has failed for five days without a success, counting across given-up events', async () => {
-    const { receiver, id } = await receiverWithEndpoint(['card.*']);
+    const { receiver, id } = await world.receiverWithEndpoint(['card.*']);
     receiver.answerAll({ status: 500 });
     await world.startSync({ WEBHOOK_RETRY_SCHEDULE_MS: '0,60000' });
     const first = await world.append('card.updated');
@@ -291,7 +273,7 @@ describe('disabling', () => {
 
 describe('secret rotation', () => {
   it('signs with both secrets during the grace period and with the new one only after it', async () => {
-    const { receiver, id, secret: oldSecret } = await receiverWithEndpoint();
+    const { receiver, id, secret: oldSecret } = await world.receiverWithEndpoint();
     await world.startSync();
     await world.append('user.updated');
     await waitFor(() => receiver.delivered().length === 1, { what: 'a delivery before the rotation' });
@@ -314,7 +296,7 @@ describe('secret rotation', () => {
 
 describe('replays', () => {
   it('sends again one event by id and every event since a date, marked as replays; a failed replay is dropped', async () => {
-    const { receiver, id } = await receiverWithEndpoint(['transaction.*']);
+    const { receiver, id } = await world.receiverWithEndpoint(['transaction.*']);
     await world.startSync();
     const events: EventRow[] = [];
     for (const type of ['transaction.posted', 'transaction.updated', 'transaction.posted'] as const) {
@@ -361,7 +343,7 @@ describe('replays', () => {
 
 describe('subscriptions', () => {
   it('delivers only the subscribed types and moves the cursor past the others', async () => {
-    const { receiver, id } = await receiverWithEndpoint(['card.*', 'transaction.posted']);
+    const { receiver, id } = await world.receiverWithEndpoint(['card.*', 'transaction.posted']);
     await world.startSync();
     const events = await world.appendMany(['balance.changed', 'card.updated', 'transaction.posted', 'user.updated', 'card.status_changed', 'transaction.updated']);
     const wanted = events.filter((e) => e.type.startsWith('card.') || e.type === 'transaction.posted');
@@ -372,8 +354,7 @@ describe('subscriptions', () => {
 
 describe('private targets', () => {
   it('refuses a URL whose name or address is loopback, when private targets are not allowed', async () => {
-    const receiver = await startReceiver();
-    receivers.push(receiver);
+    const receiver = await world.receiver();
     const targets = [`http://localhost:${receiver.port}/hooks`, `http://127.0.0.1:${receiver.port}/hooks`, `http://[::ffff:127.0.0.1]:${receiver.port}/hooks`];
     const endpoints = await Promise.all(targets.map((url) => world.createEndpoint(url, ['*'])));
     await world.startSync({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'false' });

@@ -1,30 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { appendEvents, runningTransactionIds, type EventRow } from '@amplifi/db';
 import { waitFor } from '@amplifi/testing';
 import { useDeliveryWorld } from './delivery-world';
 import { openTransaction } from './open-transaction';
-import { startReceiver, type Receiver } from './receiver';
 
 // The event horizon seen from a receiver: events go out as soon as every earlier seq is committed, whatever
 // else is in progress, and never past an earlier event still being written.
 const world = useDeliveryWorld();
-const receivers: Receiver[] = [];
-
-afterEach(async () => {
-  for (const r of receivers.splice(0)) {
-    expect(r.rejected, 'every request verified').toEqual([]);
-    await r.close();
-  }
-});
-
-async function receiverWithEndpoint() {
-  const receiver = await startReceiver({ clock: () => world.clock().getTime() });
-  receivers.push(receiver);
-  const endpoint = await world.createEndpoint(receiver.url, ['*']);
-  receiver.trust(endpoint.secret);
-  return { receiver, ...endpoint };
-}
-
 const ids = (events: EventRow[]) => events.map((e) => e.id);
 
 const waitingFor = (xid: string) =>
@@ -34,7 +16,7 @@ const waitingFor = (xid: string) =>
 
 describe('delivery while transactions are in progress', () => {
   it('delivers committed events while an unrelated transaction is still in progress', async () => {
-    const { receiver } = await receiverWithEndpoint();
+    const { receiver } = await world.receiverWithEndpoint();
     await world.startSync();
     const first = await world.append('user.updated');
     await waitFor(() => receiver.delivered().length === 1, { what: 'the first event' });
@@ -51,7 +33,7 @@ describe('delivery while transactions are in progress', () => {
   });
 
   it('holds later events behind an earlier one until its transaction rolls back, then delivers them in order', async () => {
-    const { receiver } = await receiverWithEndpoint();
+    const { receiver } = await world.receiverWithEndpoint();
     await world.startSync();
     const writer = await openTransaction(world.db, async (trx) => {
       await appendEvents(trx, [{ userId: world.userId, type: 'transaction.posted', data: { rolledBack: true } }], world.clock());
@@ -69,7 +51,7 @@ describe('delivery while transactions are in progress', () => {
   });
 
   it('delivers an earlier event and the later ones in order as soon as its transaction commits, while another stays open', async () => {
-    const { receiver } = await receiverWithEndpoint();
+    const { receiver } = await world.receiverWithEndpoint();
     await world.startSync();
     const first = await world.append('user.updated');
     await waitFor(() => receiver.delivered().length === 1, { what: 'the first event' });

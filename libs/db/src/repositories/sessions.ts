@@ -36,17 +36,19 @@ const liveSession = prepared((db, tokenHash: string, now: Date) =>
     .where('users.status', '=', 'active'),
 );
 
-/** Slides the expiry forward (never past the absolute limit). */
-export async function touchSession(db: Db, sessionId: string, now: Date, ttlSeconds: number): Promise<void> {
+/** Slides the expiry forward (never past the absolute limit); answers the new expiry (undefined: no such session). */
+export async function touchSession(db: Db, sessionId: string, now: Date, ttlSeconds: number): Promise<Date | undefined> {
   const slid = new Date(now.getTime() + ttlSeconds * 1000);
-  await db
+  const row = await db
     .updateTable('sessions')
     .set((eb) => ({
       dtsLastSeen: now,
       dtsExpiry: eb.fn('least', [eb.val(slid), eb.ref('dtsAbsoluteExpiry')]),
     }))
     .where('id', '=', sessionId)
-    .execute();
+    .returning('dtsExpiry')
+    .executeTakeFirst();
+  return row?.dtsExpiry;
 }
 
 export async function revokeSession(db: Db, userId: string, sessionId: string, now: Date): Promise<void> {

@@ -18,10 +18,10 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   // A session answered from memory is checked against the clock again (it may have expired since).
   if (!session || session.dtsExpiry.getTime() <= at.getTime()) throw new ApiError('UNAUTHENTICATED');
   if (at.getTime() - session.dtsLastSeen.getTime() > TOUCH_INTERVAL_MS) {
-    await touchSession(db, session.sessionId, at, config.TOKEN_TTL_SECONDS);
+    const expiry = await touchSession(db, session.sessionId, at, config.TOKEN_TTL_SECONDS);
     // The remembered copy slides too, so that the next requests do not touch it again.
     session.dtsLastSeen = at;
-    session.dtsExpiry = new Date(Math.min(at.getTime() + config.TOKEN_TTL_SECONDS * 1000, session.dtsAbsoluteExpiry.getTime()));
+    if (expiry) session.dtsExpiry = expiry;
   }
   c.set('user', { id: session.userId, customerId: session.customerId, languageCode: session.languageCode, sessionId: session.sessionId });
   c.set('language', session.languageCode);
