@@ -34,6 +34,14 @@ const jsonNumber = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
  * accepted, "0.011" is refused. Throws a MoneyError.
  */
 export function parseAmount(input: unknown, currency: string, options: ParseOptions = {}): Money {
+  // The common case, a plain positive decimal (every payment), is read without decimal arithmetic.
+  const plain = typeof input === 'string' ? plainMoney(input, currency) : typeof input === 'number' && Number.isFinite(input) ? plainMoney(String(input), currency) : undefined;
+  if (plain && plain.minor > 0n) return plain;
+  return parseDecimal(input, currency, options);
+}
+
+/** parseAmount by decimal arithmetic alone, for every input: the definition its shortcuts are tested against. */
+export function parseDecimal(input: unknown, currency: string, options: ParseOptions = {}): Money {
   const digits = minorUnits(currency);
   const value = toExact(input);
   if (value.decimalPlaces() > digits) {
@@ -52,16 +60,17 @@ export function parseAmount(input: unknown, currency: string, options: ParseOpti
 /** A stored value (a NUMERIC column, a signed ledger amount) in canonical form; zero and negatives allowed. */
 export function toMoney(value: string | bigint, currency: string): Money {
   if (typeof value === 'bigint') return fromMinor(value, currency);
-  return plainMoney(value, currency) ?? parseAmount(value, currency, { allowZero: true, allowNegative: true });
+  return plainMoney(value, currency) ?? parseDecimal(value, currency, { allowZero: true, allowNegative: true });
 }
 
 /** A plain decimal below 10^15 (how Postgres prints a NUMERIC): sign, integer digits, optional fraction. */
 const plainDecimal = /^(-?)(0|[1-9]\d{0,14})(?:\.(\d+))?$/;
 
 /**
- * The common case of `toMoney`, a balance or ledger amount as Postgres prints it, read with string and bigint
- * operations instead of decimal arithmetic (every cached account in every answer goes through here). Anything
- * else (an exponent, too many decimals, 10^15 and beyond) is left to `parseAmount`, which accepts or refuses it.
+ * The common case of `toMoney` and `parseAmount`: a balance or ledger amount as Postgres prints it, or an amount
+ * as a client sends it, read with string and bigint operations instead of decimal arithmetic (every cached
+ * account in every answer, and every payment, goes through here). Anything else (an exponent, too many
+ * decimals, 10^15 and beyond) is left to `parseDecimal`, which accepts or refuses it.
  */
 function plainMoney(text: string, currency: string): Money | undefined {
   const match = plainDecimal.exec(text);

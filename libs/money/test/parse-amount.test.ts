@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Exact, MoneyError, parseAmount, toJsonNumber, toMoney, fromMinor, type MoneyErrorReason } from '@amplifi/money';
+import { Exact, MoneyError, parseAmount, parseDecimal, toJsonNumber, toMoney, fromMinor, type MoneyErrorReason } from '@amplifi/money';
 
 function reasonOf(fn: () => unknown): MoneyErrorReason | undefined {
   try {
@@ -91,7 +91,7 @@ describe('stored values', () => {
     expect(reasonOf(() => toMoney('12.3450', 'USD'))).toBe('too_many_decimals');
   });
 
-  it('reads plain stored values exactly as the decimal parser does, and prints them as the same numbers', () => {
+  it('reads plain stored values and payment amounts exactly as the decimal parser does, and prints them as the same numbers', () => {
     const samples = ['0', '-0', '0.00', '-0.00', '5', '-5', '0.5', '0.05', '-0.05', '10.10', '10.1000', '999999999999999.99',
       '100000000000000', '1000000000000000', '-1000000000000000', '12.3450', '1e2', '00.5', '-', '.5', '7.000'];
     for (let i = 0; i < 500; i++) {
@@ -109,8 +109,12 @@ describe('stored values', () => {
     };
     for (const currency of ['USD', 'JPY', 'BHD']) {
       for (const text of samples) {
-        const exact = outcome(() => parseAmount(text, currency, { allowZero: true, allowNegative: true }));
+        const exact = outcome(() => parseDecimal(text, currency, { allowZero: true, allowNegative: true }));
         expect(outcome(() => toMoney(text, currency)), `${text} ${currency}`).toEqual(exact);
+        // A payment's amount, as a string or as the number a JSON body carries: the same as the decimal parser says.
+        expect(outcome(() => parseAmount(text, currency)), `${text} ${currency}`).toEqual(outcome(() => parseDecimal(text, currency)));
+        const asNumber = Number(text);
+        if (String(asNumber) === text) expect(outcome(() => parseAmount(asNumber, currency)), `${text} ${currency}`).toEqual(outcome(() => parseDecimal(asNumber, currency)));
         if (typeof exact !== 'object') continue;
         // The rule toJsonNumber keeps: a number only when it prints back as the same value.
         const n = Number(exact.amount);

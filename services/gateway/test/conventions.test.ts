@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { useTestGateway } from './harness';
 
@@ -82,6 +83,32 @@ describe('bad input classes', () => {
       duplex: 'half',
     } as RequestInit);
     expect(chunked.status).toBe(413);
+  });
+
+  it('reads bodies off a real connection the same way: parsed, refused past the limit as they arrive, or malformed', async () => {
+    const base = await gw.listen();
+    /** A raw HTTP/1.1 exchange, so the body can arrive in chunks with no Content-Length at all. */
+    const exchange = (chunks: string[]) =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const req = request(`${base}/token`, { method: 'PUT', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+        });
+        req.on('error', reject);
+        for (const chunk of chunks) req.write(chunk);
+        req.end();
+      });
+    const big = JSON.stringify({ pad: 'x'.repeat(2048) });
+    const tooBig = await exchange([big.slice(0, 700), big.slice(700)]);
+    expect(tooBig.status).toBe(413);
+    expectEnvelope(tooBig.body, 'PAYLOAD_TOO_LARGE');
+    const malformed = await exchange(['{"userName": ', '"x"']);
+    expect(malformed.status).toBe(400);
+    expectEnvelope(malformed.body, 'MALFORMED_JSON');
+    // A body that parses, in pieces, reaches the route's validation (which names the field it lacks).
+    const parsed = await exchange(['{"userName": "nob', 'ody"}']);
+    expect(parsed.status).toBe(400);
+    expectEnvelope(parsed.body, 'VALIDATION_FAILED');
   });
 
   it('never answers with HTML', async () => {
