@@ -37,22 +37,22 @@ export {
 export { createCustomer, createUser, findUserByUserName, type NewUser } from './repositories/users';
 export {
   claimForExecution,
-  completeAction,
+  endAction,
   expediteAction,
-  failAction,
   failOverdueWaits,
   holdAction,
   findAction,
   findUserAction,
   findUserActionByClientKey,
   insertAction,
-  nextInSequence,
   forgetRelayed,
   unrelayedActions,
   pendingActions,
   undoAction,
+  type ActionEnding,
   type ActionKind,
   type ActionState,
+  type EndedAction,
   type NewAction,
   type QueuedAction,
 } from './repositories/actions';
@@ -69,7 +69,9 @@ export { appendEvents, eventsAfter, userEvents, type EventRow, type NewEvent } f
 export { findSagaSteps, finishSagaStep, planSagaSteps, startSagaStep, type NewSagaStep, type SagaStep, type SagaStepName } from './repositories/sagas';
 export {
   cacheStatementLines,
-  findAccountLine,
+  writeStatementLines,
+  type LineWrite,
+  type WrittenLine,
   listAccountTransactions,
   recordMovement,
   recordMovements,
@@ -92,13 +94,15 @@ export {
   type BackOfficeRow,
 } from './repositories/back-offices';
 export {
-  cacheAccountBalance,
+  cacheAccountBalances,
+  type BalanceWrite,
   findAccountsByBackOfficeAccounts,
   findUserAccount,
+  findUserAccountAndPayee,
   insertAccountIfAbsent,
   listUserAccounts,
   updateUserAccount,
-  type AccountChanges, type AccountRow, type NewAccount } from './repositories/accounts';
+  type AccountChanges, type AccountRow, type NewAccount, type PayeeFields } from './repositories/accounts';
 export { findRate, listCachedRates,
   ratesCachedAt, upsertRateTable, type CachedRate, type FoundRate, type PublishedRate } from './repositories/rates';
 export {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { createDb, type Db } from '@amplifi/db';
+import { createDb, insertAccountIfAbsent, type Db, type NewAccount } from '@amplifi/db';
 import { cloneTemplate, databaseUrl, dropDatabase } from './databases';
 
 export interface TestDatabase {
@@ -43,4 +43,21 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? 'condition'}`);
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
   }
+}
+
+/** Links a USD checking account with 100.00 to a user (other fields as given), for tests that need one in the cache. */
+export async function linkTestAccount(db: Db, account: Pick<NewAccount, 'id' | 'userId' | 'backOfficeId' | 'accountIdBo'> & Partial<NewAccount>): Promise<void> {
+  await insertAccountIfAbsent(db, {
+    customerIdBo: null,
+    typeId: 'checking',
+    name: 'Checking',
+    currency: 'USD',
+    numCiphertext: null,
+    numMasked: null,
+    routingNumber: null,
+    balanceNative: '100.00',
+    balanceAvailable: '100.00',
+    isMain: false,
+    ...account,
+  });
 }

@@ -2,16 +2,13 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { actionPayloads, destinationContext, newId, type ActionPayloads } from '@amplifi/contracts';
 import { BackOfficeError, lineState, type BackOfficeConnector, type Movement } from '@amplifi/backoffice';
 import {
-  appendEvents,
   claimForExecution,
-  completeAction,
-  failAction,
+  endAction,
   findAction,
   holdAction,
   markBeneficiaryDeleted,
-  nextInSequence,
   recordMovement,
-  recordMovements,
+  type ActionEnding,
   type MovementLine,
   type Db,
   type NewEvent,
@@ -112,51 +109,32 @@ async function later(ctx: ExecutionContext, job: Job | undefined, token: string 
   throw new DelayedError();
 }
 
-export type Ending = { state: 'completed'; result: Record<string, unknown> } | { state: 'failed'; reason: string; result: Record<string, unknown> | undefined };
-
 /**
- * Ends the action and appends its event in one transaction: the front-end hears of an ending exactly when it
- * happened (a remittance or transfer completed or failed, a beneficiary deleted). The executed movement's
- * cache lines go in the same transaction (one commit per action). The cache is best effort and the ending is
- * not: lines that cannot be written are left to the sync service, and the action ends without them.
+ * Ends the action, appends its event and caches the executed movement's lines in one statement (endAction): the
+ * front-end hears of an ending exactly when it happened (a remittance or transfer completed or failed, a
+ * beneficiary deleted). Lines that cannot be written are left to the sync service, and the action ends without
+ * them. Then the account's next action, which that statement also names, may run now (see wakeNext).
  */
-async function finish(ctx: ExecutionContext, action: QueuedAction, ending: Ending, lines: MovementLine[] = []): Promise<void> {
-  const now = ctx.now();
-  const end = async (trx: Db) => {
-    const ended =
-      ending.state === 'completed' ? await completeAction(trx, action.id, ending.result, now) : await failAction(trx, action.id, ending.reason, now, ending.result);
-    if (ended) await appendEvents(trx, [endingEvent(action, ending)], now);
-  };
-  let done = false;
-  if (lines.length > 0) {
-    try {
-      await ctx.db.transaction().execute(async (trx) => {
-        await recordMovements(trx, lines);
-        await end(trx);
-      });
-      done = true;
-    } catch (error) {
-      // Also when the commit's outcome is unknown: ending again is conditional on `executing`, so it cannot end twice.
-      ctx.logger.warn({ actionId: action.id, err: error instanceof Error ? error.message : String(error) }, 'could not cache the executed movement');
-    }
+async function finish(ctx: ExecutionContext, action: QueuedAction, ending: ActionEnding, lines: MovementLine[] = []): Promise<void> {
+  const { next, linesError } = await endAction(ctx.db, action, ending, endingEvent(action, ending), lines, ctx.now());
+  if (linesError !== undefined) {
+    ctx.logger.warn({ actionId: action.id, err: linesError instanceof Error ? linesError.message : String(linesError) }, 'could not cache the executed movement');
   }
-  if (!done) await ctx.db.transaction().execute(end);
-  await wakeNext(ctx, action);
+  if (next) await wakeNext(ctx, action, next);
 }
 
 /** The account's next due action may run now that this one has ended: its job is promoted instead of polling. */
-async function wakeNext(ctx: ExecutionContext, action: QueuedAction): Promise<void> {
-  if (!action.sequenceKey || !ctx.promote) return;
+async function wakeNext(ctx: ExecutionContext, action: QueuedAction, next: Pick<QueuedAction, 'id' | 'backOfficeId'>): Promise<void> {
+  if (!ctx.promote) return;
   try {
-    const next = await nextInSequence(ctx.db, action.sequenceKey, ctx.now());
-    if (next) await ctx.promote(next);
+    await ctx.promote(next);
   } catch (error) {
     // Only a shortcut: the waiting job looks again by itself.
     ctx.logger.warn({ actionId: action.id, err: error instanceof Error ? error.message : String(error) }, 'could not wake the next action on the account');
   }
 }
 
-export function endingEvent(action: QueuedAction, ending: Ending): NewEvent {
+export function endingEvent(action: QueuedAction, ending: ActionEnding): NewEvent {
   const data = {
     AFiUserId: action.userId,
     undo: { id: action.id },

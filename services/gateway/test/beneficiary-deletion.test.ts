@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { markBeneficiaryDeleted } from '@amplifi/db';
-import { payableBeneficiary } from '../src/domain/beneficiaries';
+import { findBeneficiary, markBeneficiaryDeleted } from '@amplifi/db';
+import { asPayable } from '../src/domain/beneficiaries';
 import { cardBeneficiary, expectNoSecrets, recordRow, testUsers, usaBeneficiary } from './beneficiary-helpers';
 import { useTestGateway } from './harness';
 
 const gw = useTestGateway();
 const newUser = testUsers(gw);
+const payableBeneficiary = async (userId: string, id: string) => asPayable(gw.deps, await findBeneficiary(gw.deps.db, userId, 'beneficiary', id));
 
 describe('DELETE /beneficiary/:AFiBeneficiaryId', () => {
   it('queues an undoable deletion with the 120 s window, its action and outbox rows', async () => {
@@ -64,11 +65,11 @@ describe('DELETE /beneficiary/:AFiBeneficiaryId', () => {
   });
 });
 
-describe('payableBeneficiary', () => {
+describe('asPayable', () => {
   it('gives the destination in the back-office contract, with the number decrypted', async () => {
     const u = await newUser();
     const id = (await u.call('PUT', '/beneficiaries', usaBeneficiary)).body.beneficiary.AFiBeneficiaryId as string;
-    expect(await payableBeneficiary(gw.deps, u.id, id)).toEqual({
+    expect(await payableBeneficiary(u.id, id)).toEqual({
       id,
       txnType: 'USA',
       destination: { bankName: 'Citi', destinationName: 'John Doe', type: 'CHECKING', routingNumber: '021000021', accountNumber: '9876543210123' },
@@ -79,15 +80,15 @@ describe('payableBeneficiary', () => {
     const u = await newUser();
     const other = await newUser();
     const id = (await u.call('PUT', '/beneficiaries', cardBeneficiary)).body.beneficiary.AFiBeneficiaryId as string;
-    await expect(payableBeneficiary(gw.deps, other.id, id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(payableBeneficiary(other.id, id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await u.call('POST', `/beneficiary/${id}`, { isActive: false });
-    await expect(payableBeneficiary(gw.deps, u.id, id)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ message: 'the beneficiary is not active' }] });
+    await expect(payableBeneficiary(u.id, id)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ message: 'the beneficiary is not active' }] });
   });
 
   it('pays a PayPal account named by its phone number', async () => {
     const u = await newUser();
     const id = (await u.call('PUT', '/beneficiaries', { txnType: 'paypal', paypalId: '+14155552671' })).body.beneficiary.AFiBeneficiaryId as string;
-    await expect(payableBeneficiary(gw.deps, u.id, id)).resolves.toMatchObject({ txnType: 'paypal', destination: { paypalId: '+14155552671' } });
+    await expect(payableBeneficiary(u.id, id)).resolves.toMatchObject({ txnType: 'paypal', destination: { paypalId: '+14155552671' } });
   });
 });
 

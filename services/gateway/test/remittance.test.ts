@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { destinationContext } from '@amplifi/contracts';
+import { markBeneficiaryDeleted } from '@amplifi/db';
 import { actionQueueName } from '@amplifi/queue';
 import { waitFor } from '@amplifi/testing';
 import { useMoneyWorld, type WorldUser } from './money-world';
@@ -207,6 +209,39 @@ describe('the undo race', () => {
 });
 
 describe('bad input', () => {
+  it('reads the source account and the beneficiary together, and answers for the account first', async () => {
+    const user = await world.newUser('reader');
+    const other = await world.newUser('stranger');
+    const beneficiaryId = await beneficiaryOf(user);
+    const good = { sourceAFiAccountId: user.account.id, AFiBeneficiaryId: beneficiaryId, amount: '1.00', currency: 'USD' };
+    const post = (body: unknown) => gw.request('POST', `/remittance/${remittanceId()}`, { body, headers: user.headers });
+    // Neither is the user's: the account is named, whatever the beneficiary.
+    expect((await post({ ...good, sourceAFiAccountId: other.account.id, AFiBeneficiaryId: 'nosuchbeneficiary' })).body).toMatchObject({ code: 'NOT_FOUND', message: 'Account not found' });
+    expect((await post({ ...good, AFiBeneficiaryId: await beneficiaryOf(other) })).body).toMatchObject({ code: 'NOT_FOUND', message: 'Beneficiary not found' });
+    // A payee of the user's is not a beneficiary, though it shares the table.
+    const payee = await gw.request('POST', '/payees', { body: [{ ...landlord, name: 'A payee' }], headers: user.headers });
+    expect(payee.status, JSON.stringify(payee.body)).toBe(200);
+    expect((await post({ ...good, AFiBeneficiaryId: payee.body.payees[0].AFiPayeeId })).body).toMatchObject({ code: 'NOT_FOUND', message: 'Beneficiary not found' });
+    const inactive = await beneficiaryOf(user);
+    expect((await gw.request('POST', `/beneficiary/${inactive}`, { body: { isActive: false }, headers: user.headers })).status).toBe(200);
+    expect((await post({ ...good, AFiBeneficiaryId: inactive })).body).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ path: 'AFiBeneficiaryId', message: 'the beneficiary is not active' }] });
+    expect((await post({ ...good, currency: 'EUR', AFiBeneficiaryId: inactive })).body).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ path: 'currency' }] });
+    expect(await markBeneficiaryDeleted(gw.deps.db, user.userId, inactive, gw.deps.now())).toBe(true);
+    expect((await post({ ...good, AFiBeneficiaryId: inactive })).body).toMatchObject({ code: 'NOT_FOUND', message: 'Beneficiary not found' });
+    // And the beneficiary that is there is paid to its stored destination, its number decrypted.
+    const accepted = await post(good);
+    expect(accepted.status).toBe(200);
+    const action = await gw.deps.db.selectFrom('queuedActions').select('payload').where('id', '=', accepted.body.undo.id).executeTakeFirstOrThrow();
+    const payload = action.payload as { destinationCiphertext: string };
+    expect(JSON.parse(gw.deps.cipher.decrypt(payload.destinationCiphertext, destinationContext(accepted.body.undo.id)))).toEqual({
+      bankName: 'Citi',
+      destinationName: 'John Doe',
+      routingNumber: '123123123',
+      accountNumber: '123456789',
+      type: 'CHECKING',
+    });
+  });
+
   it('answers every bad field with a 4xx envelope and writes nothing', async () => {
     const user = await world.newUser('careless');
     const other = await world.newUser('other');

@@ -1,7 +1,9 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import { jsonBuildObject } from 'kysely/helpers/postgres';
 import type { Db } from '../database';
 import { prepared } from '../prepared';
 import type { Accounts } from '../schema.generated';
+import { liveBeneficiaryQuery, type BeneficiaryRow } from './beneficiaries';
 
 /** An account with what callers need of its back-office: its name, and what it offers (rails and operations). */
 export type AccountRow = Selectable<Accounts> & { backOfficeName: string; backOfficeCapabilities: string[] };
@@ -29,6 +31,45 @@ export async function listUserAccounts(db: Db, userId: string): Promise<AccountR
 
 export async function findUserAccount(db: Db, userId: string, accountId: string): Promise<AccountRow | undefined> {
   return (await userAccount(db, userId, accountId))[0];
+}
+
+/** What paying a beneficiary needs of it: enough to check it and to build the destination. */
+export type PayeeFields = Pick<BeneficiaryRow, 'id' | 'txnType' | 'isActive' | 'details' | 'secretCiphertext'>;
+
+// A payment to a beneficiary reads both in one round trip (a round trip is the largest part of a write's cost):
+// the source account, with the user's live beneficiary beside it as one JSON column (null when there is none).
+const accountWithPayee = prepared((db, userId: string, accountId: string, beneficiaryId: string) =>
+  accountsOf(db, userId)
+    .where('accounts.id', '=', accountId)
+    .select(
+      liveBeneficiaryQuery(db, userId, 'beneficiary', beneficiaryId)
+        .select((eb) =>
+          jsonBuildObject({
+            id: eb.ref('beneficiaries.id'),
+            txnType: eb.ref('beneficiaries.txnType'),
+            isActive: eb.ref('beneficiaries.isActive'),
+            details: eb.ref('beneficiaries.details'),
+            secretCiphertext: eb.ref('beneficiaries.secretCiphertext'),
+          }).as('payee'),
+        )
+        .as('payee'),
+    ),
+);
+
+/**
+ * One of the user's accounts and, when the account is theirs, one of their live beneficiaries (undefined when
+ * there is none such) — as findUserAccount and findBeneficiary would answer, in one query.
+ */
+export async function findUserAccountAndPayee(
+  db: Db,
+  userId: string,
+  accountId: string,
+  beneficiaryId: string,
+): Promise<{ account: AccountRow; payee: PayeeFields | undefined } | undefined> {
+  const [row] = await accountWithPayee(db, userId, accountId, beneficiaryId);
+  if (!row) return undefined;
+  const { payee, ...account } = row;
+  return { account, payee: (payee as PayeeFields | null) ?? undefined };
 }
 
 export interface NewAccount {
@@ -81,30 +122,60 @@ export async function updateUserAccount(db: Db, userId: string, accountId: strin
   });
 }
 
+// Read for every page of back-office changes applied: built once (see prepared), whatever the number of accounts.
+const backOfficeAccounts = prepared((db, backOfficeId: string, accountIdsBo: readonly string[]) =>
+  withBackOffice(db)
+    .where('accounts.backOfficeId', '=', backOfficeId)
+    .where('accounts.accountIdBo', '=', (eb) => eb.fn.any(eb.val(accountIdsBo))),
+);
+
 /** The AFi accounts of these back-office accounts, whoever holds them (bringing back-office changes in). */
 export async function findAccountsByBackOfficeAccounts(db: Db, backOfficeId: string, accountIdsBo: readonly string[]): Promise<AccountRow[]> {
   if (accountIdsBo.length === 0) return [];
-  return withBackOffice(db)
-    .where('accounts.backOfficeId', '=', backOfficeId)
-    .where('accounts.accountIdBo', 'in', accountIdsBo)
-    .execute();
+  return backOfficeAccounts(db, backOfficeId, accountIdsBo);
 }
 
+/** New balances of one account, as a back-office reported them. */
+export interface BalanceWrite {
+  accountId: string;
+  native: string;
+  available: string;
+}
+
+// One statement for a page's balances (an array per column, so it is built and planned once): those that
+// differ are written and come back with their back-office, as findUserAccount reads them; for the others only
+// the time they were last confirmed moves.
+const writeBalances = prepared((db, ids: string[], natives: string[], availables: string[], now: Date) => {
+  const query = sql<AccountRow>`
+    with input as (
+      select * from unnest(${ids}::text[], ${natives}::numeric[], ${availables}::numeric[]) as i(id, native, available)
+    ), changed as (
+      update accounts a set balance_native = i.native, balance_available = i.available, dts_updated = ${now}, dts_cached = ${now}
+      from input i
+      where a.id = i.id and (a.balance_native <> i.native or a.balance_available <> i.available)
+      returning a.*
+    ), confirmed as (
+      update accounts a set dts_cached = ${now}
+      from input i
+      where a.id = i.id and a.id not in (select id from changed)
+    )
+    select c.*, b.name as back_office_name, b.capabilities as back_office_capabilities
+    from changed c join back_offices b on b.id = c.back_office_id
+  `;
+  return { compile: () => query.compile(db) };
+});
+
 /**
- * Caches the balances a back-office reported for an account. Returns the account as it now is when they
- * differed from the cached ones, undefined when nothing changed (so no event is owed).
+ * Caches the balances a back-office reported for accounts (each account at most once). Answers the accounts as
+ * they now are whose balances differed from the cached ones (an event is owed for each), in no particular order.
  */
-export async function cacheAccountBalance(db: Db, accountId: string, balance: { native: string; available: string }, now: Date): Promise<AccountRow | undefined> {
-  const changed = await db
-    .updateTable('accounts')
-    .set({ balanceNative: balance.native, balanceAvailable: balance.available, dtsUpdated: now, dtsCached: now })
-    .where('id', '=', accountId)
-    .where((eb) => eb.or([eb('balanceNative', '<>', balance.native), eb('balanceAvailable', '<>', balance.available)]))
-    .returning('userId')
-    .executeTakeFirst();
-  if (!changed) {
-    await db.updateTable('accounts').set({ dtsCached: now }).where('id', '=', accountId).execute();
-    return undefined;
-  }
-  return findUserAccount(db, changed.userId, accountId);
+export async function cacheAccountBalances(db: Db, balances: readonly BalanceWrite[], now: Date): Promise<AccountRow[]> {
+  if (balances.length === 0) return [];
+  return writeBalances(
+    db,
+    balances.map((b) => b.accountId),
+    balances.map((b) => b.native),
+    balances.map((b) => b.available),
+    now,
+  );
 }

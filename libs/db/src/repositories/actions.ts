@@ -2,6 +2,8 @@ import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Database, Db } from '../database';
 import { prepared } from '../prepared';
 import type { QueuedActions } from '../schema.generated';
+import { eventValues, type NewEvent } from './events';
+import { movementArguments, movementWrites, type MovementArguments, type MovementLine } from './transactions';
 
 export type QueuedAction = Selectable<QueuedActions>;
 export type ActionKind = QueuedAction['kind'];
@@ -83,8 +85,10 @@ function sequenceKeyOf(payload: Record<string, unknown>): string | null {
 }
 
 export async function findAction(db: Db, id: string): Promise<QueuedAction | undefined> {
-  return db.selectFrom('queuedActions').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await actionById(db, id))[0];
 }
+
+const actionById = prepared((db: Db, id: string) => db.selectFrom('queuedActions').selectAll().where('id', '=', id));
 
 /** One of the user's actions, by undo id; another user's id is simply not found. */
 export async function findUserAction(db: Db, userId: string, id: string): Promise<QueuedAction | undefined> {
@@ -129,7 +133,12 @@ export async function expediteAction(db: Db, userId: string, id: string, now: Da
  * account that was accepted earlier is due or executing and has not ended.
  */
 export async function claimForExecution(db: Db, id: string, now: Date): Promise<QueuedAction | undefined> {
-  return db
+  return (await claim(db, id, now))[0];
+}
+
+// Run once per executed action (and per look of one that waits): prepared.
+const claim = prepared((db: Db, id: string, now: Date) =>
+  db
     .updateTable('queuedActions')
     .set((eb) => ({
       state: 'executing',
@@ -148,23 +157,8 @@ export async function claimForExecution(db: Db, id: string, now: Date): Promise<
         eb('state', '=', 'executing'),
       ]),
     )
-    .returningAll()
-    .executeTakeFirst();
-}
-
-/** The earliest-accepted due action still queued on the account (`sequenceKey`): the one to run next there. */
-export async function nextInSequence(db: Db, sequenceKey: string, now: Date): Promise<Pick<QueuedAction, 'id' | 'backOfficeId'> | undefined> {
-  return db
-    .selectFrom('queuedActions')
-    .select(['id', 'backOfficeId'])
-    .where('sequenceKey', '=', sequenceKey)
-    .where('state', 'in', ['queued', 'executing'])
-    .where('dtsExpiry', '<=', now)
-    .orderBy('dtsQueued')
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
-}
+    .returningAll(),
+);
 
 /**
  * Holds an executing action whose back-office could not be reached, saying why and since when. An action
@@ -219,25 +213,111 @@ export async function failOverdueWaits(trx: Transaction<Database>, dueBefore: Da
     .execute();
 }
 
-export async function completeAction(db: Db | Transaction<Database>, id: string, result: Record<string, unknown>, now: Date): Promise<boolean> {
-  const done = await db
-    .updateTable('queuedActions')
-    .set({ state: 'completed', result: JSON.stringify(result), dtsFinished: now })
-    .where('id', '=', id)
-    .where('state', '=', 'executing')
-    .executeTakeFirst();
-  return done.numUpdatedRows > 0n;
+/** How an executing action ends: completed with its result, or failed with the reason (and the result of calls that moved money). */
+export type ActionEnding = { state: 'completed'; result: Record<string, unknown> } | { state: 'failed'; reason: string; result: Record<string, unknown> | undefined };
+
+export interface EndedAction {
+  /** False when the action was no longer executing: it was left as it was, and no event was appended. */
+  ended: boolean;
+  /**
+   * The account's next action to run: the earliest-accepted due action still queued (or executing) with the same
+   * sequence key, other than this one. Read in the same statement, so it may be a moment old.
+   */
+  next: Pick<QueuedAction, 'id' | 'backOfficeId'> | undefined;
+  /** Why the executed movement's lines could not be cached; the action ended without them. */
+  linesError?: unknown;
 }
 
-export async function failAction(db: Db, id: string, reason: string, now: Date, result?: Record<string, unknown>): Promise<boolean> {
-  const done = await db
-    .updateTable('queuedActions')
-    .set({ state: 'failed', failureReason: reason.slice(0, 500), dtsFinished: now, ...(result ? { result: JSON.stringify(result) } : {}) })
-    .where('id', '=', id)
-    .where('state', '=', 'executing')
-    .executeTakeFirst();
-  return done.numUpdatedRows > 0n;
+/**
+ * Ends an executing action, appends its event only if it did end (the front-end hears of an ending exactly when
+ * it happened), and caches the executed movement's lines and balances (see movementWrites): one statement, so
+ * one round trip and one commit, atomic without a transaction of its own. The event takes its seq inside that
+ * statement's transaction, as appendEvents' does inside the caller's, so the event horizon's reading of seqs and
+ * running transactions holds unchanged. (The events' notify trigger runs per statement, so an action that was
+ * no longer executing still wakes the deliverers once, for nothing.) The cache is best effort and the ending is
+ * not: when the statement fails with the lines (a line that cannot be written), the action ends without them,
+ * and the sync service brings them later. Also when that failure's outcome is unknown: ending is conditional on
+ * `executing`, so it cannot end twice.
+ */
+export async function endAction(
+  db: Db,
+  action: Pick<QueuedAction, 'id' | 'sequenceKey'>,
+  ending: ActionEnding,
+  event: NewEvent,
+  lines: readonly MovementLine[],
+  now: Date,
+): Promise<EndedAction> {
+  let linesError: unknown;
+  if (lines.length > 0) {
+    try {
+      return await endWith(db, action, ending, event, movementArguments(lines), now);
+    } catch (error) {
+      linesError = error;
+    }
+  }
+  return { ...(await endWith(db, action, ending, event, movementArguments([]), now)), ...(linesError === undefined ? {} : { linesError }) };
 }
+
+async function endWith(db: Db, action: Pick<QueuedAction, 'id' | 'sequenceKey'>, ending: ActionEnding, event: NewEvent, movements: MovementArguments, now: Date): Promise<EndedAction> {
+  const row = eventValues(event, now);
+  const [done] = await endActionOnce(
+    db,
+    action.id,
+    ending.state,
+    ending.result ? JSON.stringify(ending.result) : null,
+    ending.state === 'failed' ? ending.reason.slice(0, 500) : null,
+    now,
+    row.id,
+    row.userId,
+    row.type,
+    row.data,
+    action.sequenceKey,
+    ...movements,
+  );
+  if (!done) throw new Error('endAction answered no row');
+  return { ended: done.ended, next: done.nextId ? { id: done.nextId, backOfficeId: done.nextBackOfficeId } : undefined };
+}
+
+// The ending of every executed action. A reason or result left null keeps what the row holds: a completed action
+// has no reason, and a failed one may have no result. The next action is read from the statement's snapshot, in
+// which this one still executes (hence `id <> this one`), as nextInSequence's order has it.
+const endActionOnce = prepared(
+  (
+    db,
+    id: string,
+    state: ActionEnding['state'],
+    result: string | null,
+    reason: string | null,
+    now: Date,
+    eventId: string,
+    eventUserId: string | null,
+    eventType: string,
+    eventData: string,
+    sequenceKey: string | null,
+    ...movements: MovementArguments
+  ) => {
+    const query = sql<{ ended: boolean; nextId: string | null; nextBackOfficeId: string | null }>`
+      with ${movementWrites(...movements)}, ended as (
+        update queued_actions
+        set state = ${state}, result = coalesce(${result}::jsonb, result), failure_reason = coalesce(${reason}::text, failure_reason), dts_finished = ${now}
+        where id = ${id} and state = 'executing'
+        returning id
+      ), ending_event as (
+        insert into events (id, user_id, type, data, dts_created)
+        select ${eventId}::text, ${eventUserId}::text, ${eventType}::text, ${eventData}::jsonb, ${now}::timestamptz from ended
+      )
+      select exists (select from ended) as ended, next.id as next_id, next.back_office_id as next_back_office_id
+      from (select) as this
+      left join lateral (
+        select id, back_office_id from queued_actions
+        where sequence_key = ${sequenceKey} and state in ('queued', 'executing') and dts_expiry <= ${now} and id <> ${id}
+        order by dts_queued, id
+        limit 1
+      ) as next on true
+    `;
+    return { compile: () => query.compile(db) };
+  },
+);
 
 /**
  * Actions accepted since the relay last looked (their outbox rows, oldest first), with the outbox row's id, for

@@ -28,11 +28,17 @@ export async function listBeneficiaries(db: Db, userId: string, kind: Beneficiar
     .execute();
 }
 
-const liveBeneficiaryQuery = (db: Db, userId: string, kind: BeneficiaryKind, id: string) =>
-  db.selectFrom('beneficiaries').selectAll().where('id', '=', id).where('userId', '=', userId).where('kind', '=', kind).where('isDeleted', '=', false);
+/** The user's live beneficiary (or payee) `id`, to select from: another user's, a deleted one or one of the other kind is not in it. */
+export const liveBeneficiaryQuery = (db: Db, userId: string, kind: BeneficiaryKind, id: string) =>
+  db
+    .selectFrom('beneficiaries')
+    .where('beneficiaries.id', '=', id)
+    .where('beneficiaries.userId', '=', userId)
+    .where('beneficiaries.kind', '=', kind)
+    .where('beneficiaries.isDeleted', '=', false);
 
 // Read on every payment to a beneficiary (prepared: compiled once per database handle).
-const liveBeneficiary = prepared(liveBeneficiaryQuery);
+const liveBeneficiary = prepared((db, userId: string, kind: BeneficiaryKind, id: string) => liveBeneficiaryQuery(db, userId, kind, id).selectAll());
 
 /**
  * One of the user's live beneficiaries; another user's id, a deleted one or one of the other kind is simply
@@ -46,7 +52,7 @@ export async function findBeneficiary(
   options: { forUpdate?: boolean } = {},
 ): Promise<BeneficiaryRow | undefined> {
   if (!options.forUpdate) return (await liveBeneficiary(db, userId, kind, id))[0];
-  return liveBeneficiaryQuery(db, userId, kind, id).forUpdate().executeTakeFirst();
+  return liveBeneficiaryQuery(db, userId, kind, id).selectAll().forUpdate().executeTakeFirst();
 }
 
 export async function insertBeneficiary(db: Db, row: NewBeneficiaryRow): Promise<BeneficiaryRow> {

@@ -20,9 +20,14 @@ export async function appendEvents(db: Db | Transaction<Database> | Kysely<Datab
   if (events.length === 0) return [];
   return db
     .insertInto('events')
-    .values(events.map((e) => ({ id: newId('event'), userId: e.userId, type: e.type, data: JSON.stringify(e.data), dtsCreated: now })))
+    .values(events.map((e) => eventValues(e, now)))
     .returningAll()
     .execute();
+}
+
+/** An event as the row that appends it (its seq is the sequence's; see appendEvents for when to write it). */
+export function eventValues(event: NewEvent, now: Date) {
+  return { id: newId('event'), userId: event.userId, type: event.type, data: JSON.stringify(event.data), dtsCreated: now };
 }
 
 /** Events after `afterSeq`, in order, at most `limit`. */

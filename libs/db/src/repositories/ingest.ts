@@ -1,4 +1,5 @@
 import type { Db } from '../database';
+import { prepared } from '../prepared';
 
 /** A back-office change as pushed: its feed sequence number and the change itself. */
 export interface InboxChange {
@@ -24,14 +25,21 @@ export async function storeInboxChanges(db: Db, backOfficeId: string, changes: r
   return fresh.length;
 }
 
+// Run by every sync pass of every back-office, in the transaction that applies its changes (see prepared).
+const lockedCursor = prepared((db, backOfficeId: string) =>
+  db.selectFrom('syncCursors').select('cursor').where('backOfficeId', '=', backOfficeId).forUpdate().skipLocked(),
+);
+
 /**
  * Takes a back-office's cursor for the calling transaction: undefined when another sync process holds it
- * (that process is applying this back-office's changes; one at a time keeps them in order).
+ * (that process is applying this back-office's changes; one at a time keeps them in order). The cursor row is
+ * created the first time, so only then does taking it cost a second and third query.
  */
 export async function lockSyncCursor(db: Db, backOfficeId: string): Promise<string | undefined> {
+  const [row] = await lockedCursor(db, backOfficeId);
+  if (row) return row.cursor;
   await db.insertInto('syncCursors').values({ backOfficeId }).onConflict((oc) => oc.column('backOfficeId').doNothing()).execute();
-  const row = await db.selectFrom('syncCursors').select('cursor').where('backOfficeId', '=', backOfficeId).forUpdate().skipLocked().executeTakeFirst();
-  return row?.cursor;
+  return (await lockedCursor(db, backOfficeId))[0]?.cursor;
 }
 
 /** Pushed changes after the cursor, in feed order. */
@@ -47,8 +55,16 @@ export async function inboxAfter(db: Db, backOfficeId: string, cursor: string, l
   return rows.map((r) => ({ seq: String(r.seq), change: r.change }));
 }
 
+// One statement, run with every page of changes applied (see prepared).
+const moveCursor = prepared((db, backOfficeId: string, cursor: string, now: Date) =>
+  db
+    .with('moved', (qb) => qb.updateTable('syncCursors').set({ cursor, dtsPolled: now, dtsModified: now }).where('backOfficeId', '=', backOfficeId))
+    .deleteFrom('backofficeInbox')
+    .where('backOfficeId', '=', backOfficeId)
+    .where('seq', '<=', cursor),
+);
+
 /** Moves the cursor and forgets the pushed changes it has passed. */
 export async function advanceSyncCursor(db: Db, backOfficeId: string, cursor: string, now: Date): Promise<void> {
-  await db.updateTable('syncCursors').set({ cursor, dtsPolled: now, dtsModified: now }).where('backOfficeId', '=', backOfficeId).execute();
-  await db.deleteFrom('backofficeInbox').where('backOfficeId', '=', backOfficeId).where('seq', '<=', cursor).execute();
+  await moveCursor(db, backOfficeId, cursor, now);
 }

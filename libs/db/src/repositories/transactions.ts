@@ -1,5 +1,6 @@
-import type { Transaction } from 'kysely';
-import type { Database, Db } from '../database';
+import { sql } from 'kysely';
+import type { Db } from '../database';
+import { prepared } from '../prepared';
 
 export interface MovementLine {
   id: string;
@@ -31,68 +32,179 @@ export interface MovementLine {
 /** A statement line as the cache stores it: one back-office movement as seen from one account. */
 export type StatementLine = Omit<MovementLine, 'balance'>;
 
+/** A line to write, and whether a line already cached for its account and back-office transaction stays as it is. */
+export interface LineWrite {
+  line: StatementLine;
+  keepExisting: boolean;
+}
+
+/** A line as cached before a write (none when it was new) and after it (none when it was kept and is gone). */
+export interface WrittenLine {
+  before: TransactionRow | undefined;
+  after: TransactionRow | undefined;
+}
+
+type WrittenRow = TransactionRow & { isAfter: boolean };
+
+/** The columns a line is written with, in the order the statements' unnest takes them, and each one's value. */
+const lineColumns: readonly { name: string; type: string; of: (line: StatementLine) => unknown }[] = [
+  { name: 'id', type: 'text', of: (l) => l.id },
+  { name: 'user_id', type: 'text', of: (l) => l.userId },
+  { name: 'account_id', type: 'text', of: (l) => l.accountId },
+  { name: 'back_office_id', type: 'text', of: (l) => l.backOfficeId },
+  { name: 'transaction_id_bo', type: 'text', of: (l) => l.transactionIdBO },
+  { name: 'txn_type', type: 'text', of: (l) => l.txnType },
+  { name: 'amount', type: 'numeric', of: (l) => l.amount },
+  { name: 'currency', type: 'text', of: (l) => l.currency },
+  { name: 'narrative', type: 'text', of: (l) => l.narrative },
+  { name: 'state', type: 'text', of: (l) => l.state },
+  { name: 'queued_action_id', type: 'text', of: (l) => l.queuedActionId },
+  { name: 'beneficiary_id', type: 'text', of: (l) => l.beneficiaryId },
+  { name: 'dts_value', type: 'timestamptz', of: (l) => l.dtsValue },
+  { name: 'dts_completed', type: 'timestamptz', of: (l) => l.dtsCompleted },
+  { name: 'fx_rate', type: 'numeric', of: (l) => l.fxRate ?? null },
+  { name: 'fx_rate_source', type: 'text', of: (l) => l.fxRateSource ?? null },
+  { name: 'dts_fx_rate', type: 'timestamptz', of: (l) => l.dtsFxRate ?? null },
+  { name: 'original_amount', type: 'numeric', of: (l) => l.originalAmount ?? null },
+  { name: 'original_currency', type: 'text', of: (l) => l.originalCurrency ?? null },
+  { name: 'reference', type: 'text', of: (l) => l.reference ?? null },
+];
+
+// Every line the sync service and the gateway cache goes through this one statement, whatever the number of
+// lines (an array per column), so it is built once and Postgres plans it once per connection. `before` reads
+// the snapshot the inserts start from: each line as it was, beside what the write made of it.
+const writeLines = prepared((db, dtsCached: Date, keepExisting: boolean[], ...columns: unknown[][]) => {
+  const names = sql.raw(lineColumns.map((c) => c.name).join(', '));
+  const arrays = sql.join(lineColumns.map((c, i) => sql`${columns[i]}::${sql.raw(c.type)}[]`));
+  const query = sql<WrittenRow>`
+    with input as (
+      select * from unnest(${arrays}, ${keepExisting}::boolean[]) as i(${names}, keep_existing)
+    ), before as (
+      select t.* from transactions t join input i on t.account_id = i.account_id and t.transaction_id_bo = i.transaction_id_bo
+    ), kept as (
+      insert into transactions (${names}) select ${names} from input where keep_existing
+      on conflict (account_id, transaction_id_bo) do nothing
+      returning *
+    ), updated as (
+      insert into transactions (${names}) select ${names} from input where not keep_existing
+      ${updateSeenLine(dtsCached)}
+      returning *
+    ), written as (
+      select false as is_after, * from before union all select true, * from kept union all select true, * from updated
+    )
+    select w.*, a.account_id_bo from written w join accounts a on a.id = w.account_id
+  `;
+  return { compile: () => query.compile(db) };
+});
+
 /**
  * Writes lines to the cache, one row per account and back-office transaction whoever writes it first (the
- * dispatcher after executing, the gateway reading the back-office). A line seen again updates what the
- * back-office decides (state, amount, completion) and fills what it was missing (the action, the beneficiary,
- * the FX details); the user's comment and labels, the txnType and the AFi transaction id stay as they are.
- * With `keepExisting` a line already cached is left entirely as it is.
+ * dispatcher after executing, the gateway reading the back-office, the sync service applying the change feed).
+ * A line seen again updates what the back-office decides (state, amount, completion) and fills what it was
+ * missing (the action, the beneficiary, the FX details); the user's comment and labels, the txnType and the AFi
+ * transaction id stay as they are. With `keepExisting` a line already cached is left entirely as it is.
+ * Answers, for each write in order, the line before and after it. The writes must be of distinct lines (one
+ * statement cannot write a row twice); a caller with several writes of one line makes them in turn.
  */
-async function upsertLines(db: Db, lines: StatementLine[], keepExisting = false): Promise<void> {
-  if (lines.length === 0) return;
-  await db
-    .insertInto('transactions')
-    .values(lines.map(({ transactionIdBO, ...rest }) => ({ ...rest, transactionIdBo: transactionIdBO })))
-    .onConflict((oc) => {
-      const key = oc.columns(['accountId', 'transactionIdBo']);
-      if (keepExisting) return key.doNothing();
-      return key.doUpdateSet((eb) => {
-        const fill = <C extends 'queuedActionId' | 'beneficiaryId' | 'reference' | 'fxRate' | 'fxRateSource' | 'dtsFxRate' | 'originalAmount' | 'originalCurrency'>(column: C) =>
-          eb.fn.coalesce(`transactions.${column}`, eb.ref(`excluded.${column}`));
-        return {
-          state: eb.ref('excluded.state'),
-          amount: eb.ref('excluded.amount'),
-          dtsCompleted: eb.ref('excluded.dtsCompleted'),
-          queuedActionId: fill('queuedActionId'),
-          beneficiaryId: fill('beneficiaryId'),
-          reference: fill('reference'),
-          fxRate: fill('fxRate'),
-          fxRateSource: fill('fxRateSource'),
-          dtsFxRate: fill('dtsFxRate'),
-          originalAmount: fill('originalAmount'),
-          originalCurrency: fill('originalCurrency'),
-          dtsCached: new Date(),
-        };
-      });
-    })
-    .execute();
+export async function writeStatementLines(db: Db, writes: readonly LineWrite[]): Promise<WrittenLine[]> {
+  if (writes.length === 0) return [];
+  const rows = await writeLines(
+    db,
+    new Date(),
+    writes.map((w) => w.keepExisting),
+    ...lineColumns.map((c) => writes.map(({ line }) => c.of(line))),
+  );
+  const byLine = new Map<string, WrittenLine>();
+  for (const { isAfter, ...row } of rows) {
+    const key = `${row.accountId} ${row.transactionIdBo}`;
+    const written = byLine.get(key) ?? { before: undefined, after: undefined };
+    written[isAfter ? 'after' : 'before'] = row;
+    byLine.set(key, written);
+  }
+  return writes.map(({ line }) => {
+    const written = byLine.get(`${line.accountId} ${line.transactionIdBO}`);
+    // A kept line that was cached already is not written again: it is after as it was before.
+    return { before: written?.before, after: written?.after ?? written?.before };
+  });
+}
+
+/** What a line seen again changes (see writeStatementLines); `dtsCached` is when this copy was taken. */
+function updateSeenLine(dtsCached: Date) {
+  return sql`on conflict (account_id, transaction_id_bo) do update set
+    state = excluded.state,
+    amount = excluded.amount,
+    dts_completed = excluded.dts_completed,
+    queued_action_id = coalesce(transactions.queued_action_id, excluded.queued_action_id),
+    beneficiary_id = coalesce(transactions.beneficiary_id, excluded.beneficiary_id),
+    reference = coalesce(transactions.reference, excluded.reference),
+    fx_rate = coalesce(transactions.fx_rate, excluded.fx_rate),
+    fx_rate_source = coalesce(transactions.fx_rate_source, excluded.fx_rate_source),
+    dts_fx_rate = coalesce(transactions.dts_fx_rate, excluded.dts_fx_rate),
+    original_amount = coalesce(transactions.original_amount, excluded.original_amount),
+    original_currency = coalesce(transactions.original_currency, excluded.original_currency),
+    dts_cached = ${dtsCached}`;
 }
 
 /**
  * Caches one statement line (idempotent per account and back-office transaction) and, when given, the
- * account's new balances — both in one transaction so a reader never sees one without the other.
+ * account's new balances — in one statement, so a reader never sees one without the other.
  */
 export async function recordMovement(db: Db, line: MovementLine): Promise<void> {
-  await db.transaction().execute((trx) => recordMovements(trx, [line]));
+  await recordMovements(db, [line]);
+}
+
+/** recordMovement for several lines (each of another account or back-office transaction), in one statement. */
+export async function recordMovements(db: Db, lines: readonly MovementLine[]): Promise<void> {
+  if (lines.length === 0) return;
+  await recordMovementsOnce(db, ...movementArguments(lines));
+}
+
+const recordMovementsOnce = prepared((db, ...movements: MovementArguments) => {
+  const query = sql`with ${movementWrites(...movements)} select 1 as recorded`;
+  return { compile: () => query.compile(db) };
+});
+
+/** An executed movement's lines and balances as the arguments of movementWrites: when, then an array per column. */
+export type MovementArguments = [cachedAt: Date, ...columns: unknown[][]];
+
+export function movementArguments(lines: readonly MovementLine[]): MovementArguments {
+  // One balance per account: the last line's, as writing them one after another would leave it.
+  const balances = new Map<string, MovementLine>();
+  for (const line of lines) if (line.balance) balances.set(line.accountId, line);
+  const withBalance = [...balances.values()];
+  return [
+    new Date(),
+    ...lineColumns.map((c) => lines.map((line) => c.of(line))),
+    withBalance.map((l) => l.accountId),
+    withBalance.map((l) => l.userId),
+    withBalance.map((l) => l.balance?.native),
+    withBalance.map((l) => l.balance?.available),
+  ];
 }
 
 /**
- * recordMovement for several lines (each of another account or back-office transaction), in the caller's
- * transaction: the dispatcher caches an executed movement in the transaction that ends its action. The
- * accounts are updated in id order, so two such transactions (transfers A→B and B→A) cannot deadlock.
+ * Caching executed movements as common table expressions (after `with`), so that a statement makes them atomic
+ * with what else it does: endAction ends the action in the same statement. Each line is written as
+ * writeStatementLines writes it; the balances go to their accounts, which are locked in id order first, so two
+ * such statements (transfers A→B and B→A) cannot deadlock. The lines and balances come as an array per column,
+ * so one prepared statement serves any number of them.
  */
-export async function recordMovements(trx: Transaction<Database>, lines: MovementLine[]): Promise<void> {
-  await upsertLines(trx, lines.map(({ balance: _balance, ...rest }) => rest));
-  const byAccount = [...lines].sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
-  for (const { balance, accountId, userId } of byAccount) {
-    if (!balance) continue;
-    await trx
-      .updateTable('accounts')
-      .set({ balanceNative: balance.native, balanceAvailable: balance.available, dtsUpdated: new Date(), dtsCached: new Date() })
-      .where('id', '=', accountId)
-      .where('userId', '=', userId)
-      .execute();
-  }
+export function movementWrites(cachedAt: Date, ...columns: unknown[][]) {
+  const names = sql.raw(lineColumns.map((c) => c.name).join(', '));
+  const arrays = sql.join(lineColumns.map((c, i) => sql`${columns[i]}::${sql.raw(c.type)}[]`));
+  const [ids, userIds, natives, availables] = columns.slice(lineColumns.length);
+  return sql`movement_lines as (
+      insert into transactions (${names}) select * from unnest(${arrays}) as i(${names})
+      ${updateSeenLine(cachedAt)}
+    ), movement_balances as (
+      select * from unnest(${ids}::text[], ${userIds}::text[], ${natives}::numeric[], ${availables}::numeric[]) as b(id, user_id, native, available)
+    ), locked_accounts as (
+      select id from accounts where id in (select id from movement_balances) order by id for update
+    ), balanced_accounts as (
+      update accounts a set balance_native = b.native, balance_available = b.available, dts_updated = ${cachedAt}, dts_cached = ${cachedAt}
+      from movement_balances b
+      where a.id = b.id and a.user_id = b.user_id and a.id in (select id from locked_accounts)
+    )`;
 }
 
 /**
@@ -101,7 +213,11 @@ export async function recordMovements(trx: Transaction<Database>, lines: Movemen
  * back-offices, which the dispatcher's saga records as one transfer): a line already cached is not touched.
  */
 export async function cacheStatementLines(db: Db, lines: StatementLine[], options: { keepExisting?: boolean } = {}): Promise<void> {
-  await upsertLines(db, lines, options.keepExisting);
+  const keepExisting = options.keepExisting ?? false;
+  await writeStatementLines(
+    db,
+    lines.map((line) => ({ line, keepExisting })),
+  );
 }
 
 function transactionsOf(db: Db, userId: string, accountId: string) {
@@ -160,16 +276,4 @@ export async function updateTransactionNotes(db: Db, userId: string, accountId: 
     .returning('id')
     .executeTakeFirst();
   return changed ? line.executeTakeFirst() : undefined;
-}
-
-/** One account's line of a back-office transaction, as cached. */
-export async function findAccountLine(db: Db, accountId: string, transactionIdBo: string): Promise<TransactionRow | undefined> {
-  return db
-    .selectFrom('transactions')
-    .innerJoin('accounts', 'accounts.id', 'transactions.accountId')
-    .selectAll('transactions')
-    .select('accounts.accountIdBo')
-    .where('transactions.accountId', '=', accountId)
-    .where('transactions.transactionIdBo', '=', transactionIdBo)
-    .executeTakeFirst();
 }

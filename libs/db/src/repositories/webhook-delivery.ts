@@ -1,8 +1,9 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../database';
-import type { WebhookDeliveries } from '../schema.generated';
+import { prepared } from '../prepared';
+import type { WebhookDeliveries, WebhookEndpoints } from '../schema.generated';
 import { appendEvents, type EventRow } from './events';
-import { subscribedTypes, type WebhookEndpointRow, type WebhookStatus } from './webhooks';
+import { patternValues, subscribedTo, type WebhookEndpointRow, type WebhookStatus } from './webhooks';
 
 // What the sync service's webhook deliverers need. An endpoint is worked on only by the process holding its
 // lease; every write below is conditional on still holding it, so a process whose lease expired writes nothing.
@@ -25,12 +26,17 @@ export async function claimWebhookEndpoints(
 ): Promise<WebhookEndpointRow[]> {
   const { owner, now, leaseMs, horizon, limit, exclude } = request;
   if (limit <= 0) return [];
-  return db
+  return claimDue(db, owner, now, new Date(now.getTime() + leaseMs), horizon, limit, exclude);
+}
+
+// Run by every delivery pass of every sync process (prepared: built once, planned once per connection).
+const claimDue = prepared((db, owner: string, now: Date, expiry: Date, horizon: string, limit: number, exclude: readonly string[]) =>
+  db
     .with('due', (qb) =>
       qb
         .selectFrom('webhookEndpoints as e')
         .select('e.id')
-        .$if(exclude.length > 0, (q) => q.where('e.id', 'not in', exclude))
+        .where((eb) => eb.not(eb('e.id', '=', eb.fn.any(eb.val(exclude)))))
         .where('e.isActive', '=', true)
         .where('e.status', '<>', 'disabled')
         .where((eb) => eb.or([eb('e.dtsNextAttempt', 'is', null), eb('e.dtsNextAttempt', '<=', now)]))
@@ -45,11 +51,10 @@ export async function claimWebhookEndpoints(
     )
     .updateTable('webhookEndpoints')
     .from('due')
-    .set({ leaseOwner: owner, dtsLeaseExpiry: new Date(now.getTime() + leaseMs) })
+    .set({ leaseOwner: owner, dtsLeaseExpiry: expiry })
     .whereRef('webhookEndpoints.id', '=', 'due.id')
-    .returningAll('webhookEndpoints')
-    .execute();
-}
+    .returningAll('webhookEndpoints'),
+);
 
 /**
  * Extends the lease and answers the endpoint as it is now (URL, patterns and secrets may have changed), or
@@ -73,32 +78,33 @@ export async function releaseWebhookLease(db: Db, endpointId: string, owner: str
 
 /** The oldest queued replay of the endpoint (replays go out in seq order). */
 export async function nextWebhookReplay(db: Db, endpointId: string): Promise<{ replayId: string; event: EventRow } | undefined> {
-  const row = await db
+  const [row] = await oldestReplay(db, endpointId);
+  if (!row) return undefined;
+  const { replayId, ...event } = row;
+  return { replayId, event };
+}
+
+// Asked before every batch a webhook worker sends (prepared: built once, planned once per connection).
+const oldestReplay = prepared((db, endpointId: string) =>
+  db
     .selectFrom('webhookReplays as r')
     .innerJoin('events', 'events.seq', 'r.eventSeq')
     .selectAll('events')
     .select('r.id as replayId')
     .where('r.endpointId', '=', endpointId)
     .orderBy('r.eventSeq')
-    .limit(1)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  const { replayId, ...event } = row;
-  return { replayId, event };
-}
+    .limit(1),
+);
 
 /** Subscribed events with `after` < seq ≤ `upTo`, in order. */
 export async function subscribedEventsAfter(db: Db, range: { after: string; upTo: string; patterns: readonly string[]; limit: number }): Promise<EventRow[]> {
-  return db
-    .selectFrom('events')
-    .selectAll()
-    .where('seq', '>', range.after)
-    .where('seq', '<=', range.upTo)
-    .where(subscribedTypes(range.patterns))
-    .orderBy('seq')
-    .limit(range.limit)
-    .execute();
+  return subscribedEvents(db, range.after, range.upTo, ...patternValues(range.patterns), range.limit);
 }
+
+// Read for every batch a webhook worker sends, whatever the endpoint's subscription (see subscribedTo).
+const subscribedEvents = prepared((db, after: string, upTo: string, all: boolean, exact: readonly string[], prefixes: readonly string[], limit: number) =>
+  db.selectFrom('events').selectAll().where('seq', '>', after).where('seq', '<=', upTo).where(subscribedTo(all, exact, prefixes)).orderBy('seq').limit(limit),
+);
 
 /** The endpoint's delivery state after an attempt; only what changes is given. */
 export interface EndpointStateChange {
@@ -129,51 +135,93 @@ export interface AttemptsRecord {
   lease?: Date | null;
 }
 
+/** The columns an attempt record may change, as `webhook_endpoints` names them. */
+const endpointColumns = {
+  cursor: 'cursor',
+  attempt: 'attempt',
+  dtsNextAttempt: 'dts_next_attempt',
+  dtsFirstFailure: 'dts_first_failure',
+  status: 'status',
+  isActive: 'is_active',
+  disabledReason: 'disabled_reason',
+  leaseOwner: 'lease_owner',
+  dtsLeaseExpiry: 'dts_lease_expiry',
+  dtsModified: 'dts_modified',
+} as const;
+
+const changedColumns = sql.raw(Object.values(endpointColumns).join(', '));
+
+// Every batch of attempts is written by this one statement (prepared: built once, planned once per connection),
+// whatever it changes and however many deliveries it carries: the change is a JSON object of the columns that
+// change (jsonb_populate_record keeps every other column as it is), the deliveries a JSON array of rows. The
+// delivery rows and the dequeued replays are written only when the endpoint's row is, that is while this
+// process still holds the lease and the endpoint is active.
+const writeAttempts = prepared((db, endpointId: string, owner: string, change: string, deliveries: string, replayIds: string[]) => {
+  const query = sql<Selectable<WebhookEndpoints>>`
+    with endpoint as (
+      update webhook_endpoints e set (${changedColumns}) = (select ${changedColumns} from jsonb_populate_record(e, ${change}::jsonb))
+      where e.id = ${endpointId} and e.lease_owner = ${owner} and e.is_active
+      returning e.*
+    ), delivered as (
+      insert into webhook_deliveries (endpoint_id, event_seq, attempt, outcome, response_status, duration_ms, error, is_replay, dts_attempted)
+      select endpoint.id, d.event_seq, d.attempt, d.outcome, d.response_status, d.duration_ms, d.error, d.is_replay, d.dts_attempted
+      from endpoint cross join jsonb_populate_recordset(null::webhook_deliveries, ${deliveries}::jsonb) d
+    ), dequeued as (
+      delete from webhook_replays where id = any(${replayIds}::bigint[]) and exists (select from endpoint)
+    )
+    select * from endpoint
+  `;
+  return { compile: () => query.compile(db) };
+});
+
 /**
- * Records attempts and their consequence in one transaction: the endpoint's new state (and lease), the
- * attempt rows, the dequeued replays and, when the endpoint was disabled, the `webhook.disabled` event.
- * Answers the endpoint as written, or undefined (and nothing written) when this process no longer holds the
- * lease or the endpoint was deactivated meanwhile.
+ * Records attempts and their consequence in one statement: the endpoint's new state (and lease), the attempt
+ * rows, the dequeued replays and, when the endpoint was disabled, the `webhook.disabled` event (in a
+ * transaction with the statement). Answers the endpoint as written, or undefined (and nothing written) when this
+ * process no longer holds the lease or the endpoint was deactivated meanwhile.
  */
 export async function recordWebhookAttempts(db: Db, record: AttemptsRecord, now: Date): Promise<WebhookEndpointRow | undefined> {
   const lease = record.lease === undefined ? {} : record.lease === null ? { leaseOwner: null, dtsLeaseExpiry: null } : { dtsLeaseExpiry: record.lease };
-  const update = (trx: Db) =>
-    trx
-      .updateTable('webhookEndpoints')
-      // A cursor moved past unsubscribed events is not a modification an operator would look for.
-      .set({ ...record.change, ...lease, ...(record.deliveries.length > 0 ? { dtsModified: now } : {}) })
-      .where('id', '=', record.endpointId)
-      .where('leaseOwner', '=', record.owner)
-      .where('isActive', '=', true)
-      .returningAll()
-      .executeTakeFirst();
-  if (record.deliveries.length === 0 && record.replayIds.length === 0 && !record.disabledEvent) return update(db);
+  // A cursor moved past unsubscribed events is not a modification an operator would look for.
+  const fields: Partial<Record<keyof typeof endpointColumns, unknown>> = { ...record.change, ...lease, ...(record.deliveries.length > 0 ? { dtsModified: now } : {}) };
+  const change = JSON.stringify(Object.fromEntries(Object.entries(fields).map(([key, value]) => [endpointColumns[key as keyof typeof endpointColumns], value])));
+  const deliveries = JSON.stringify(
+    record.deliveries.map((d) => ({
+      event_seq: String(d.eventSeq),
+      attempt: d.attempt,
+      outcome: d.outcome,
+      response_status: d.responseStatus,
+      duration_ms: d.durationMs,
+      error: d.error,
+      is_replay: d.isReplay ?? false,
+      dts_attempted: d.dtsAttempted,
+    })),
+  );
+  const write = async (trx: Db) => (await writeAttempts(trx, record.endpointId, record.owner, change, deliveries, record.replayIds))[0];
+  const { disabledEvent } = record;
+  if (!disabledEvent) return write(db);
   return db.transaction().execute(async (trx) => {
-    const endpoint = await update(trx);
-    if (!endpoint) return undefined;
-    if (record.deliveries.length > 0) {
-      await trx
-        .insertInto('webhookDeliveries')
-        .values(record.deliveries.map((delivery) => ({ ...delivery, endpointId: record.endpointId })))
-        .execute();
-    }
-    if (record.replayIds.length > 0) await trx.deleteFrom('webhookReplays').where('id', 'in', record.replayIds).execute();
-    if (record.disabledEvent) await appendEvents(trx, [{ userId: null, type: 'webhook.disabled', data: record.disabledEvent }], now);
+    const endpoint = await write(trx);
+    if (endpoint) await appendEvents(trx, [{ userId: null, type: 'webhook.disabled', data: disabledEvent }], now);
     return endpoint;
   });
 }
 
 /** When the next scheduled retry of any active endpoint falls due, if one is scheduled after `now`. */
 export async function nextWebhookRetry(db: Db, now: Date): Promise<Date | undefined> {
-  const row = await db
+  const [row] = await nextRetry(db, now);
+  return row?.due ?? undefined;
+}
+
+// Asked after every delivery pass (prepared: built once, planned once per connection).
+const nextRetry = prepared((db, now: Date) =>
+  db
     .selectFrom('webhookEndpoints')
     .select((eb) => eb.fn.min('dtsNextAttempt').as('due'))
     .where('isActive', '=', true)
     .where('status', '<>', 'disabled')
-    .where('dtsNextAttempt', '>', now)
-    .executeTakeFirst();
-  return row?.due ?? undefined;
-}
+    .where('dtsNextAttempt', '>', now),
+);
 
 /** The highest event seq handed out so far, committed or not ('0' before the first event). */
 export async function lastAssignedEventSeq(db: Db): Promise<string> {
@@ -190,7 +238,14 @@ export async function lastAssignedEventSeq(db: Db): Promise<string> {
  * is taken: a seq handed out in between looks like a gap, never the other way round.
  */
 export async function visibleEventRun(db: Db, after: string, limit: number): Promise<{ last: string; contiguous: string }> {
-  const { rows } = await sql<{ last: string; contiguous: string }>`
+  const [row] = await eventRun(db, after, limit);
+  if (!row) throw new Error('visibleEventRun answered no row');
+  return row;
+}
+
+// Run by every delivery pass (prepared: built once, planned once per connection).
+const eventRun = prepared((db, after: string, limit: number) => {
+  const query = sql<{ last: string; contiguous: string }>`
     with bound as (
       select coalesce(pg_sequence_last_value(pg_get_serial_sequence('events', 'seq')::regclass), 0) as last
     ), page as (
@@ -199,11 +254,9 @@ export async function visibleEventRun(db: Db, after: string, limit: number): Pro
     )
     select (select last from bound)::text as last,
       coalesce((select max(seq) from page where seq - ${after}::bigint = n), ${after}::bigint)::text as contiguous
-  `.execute(db);
-  const [row] = rows;
-  if (!row) throw new Error('visibleEventRun answered no row');
-  return row;
-}
+  `;
+  return { compile: () => query.compile(db) };
+});
 
 /**
  * Ids of the transactions of this database that are in progress and have written something (each holds the

@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Selectable, type Transaction, type Updateable } from 'kysely';
+import { sql, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Database, Db } from '../database';
 import type { WebhookDeliveries, WebhookEndpoints } from '../schema.generated';
 import type { EventRow } from './events';
@@ -42,16 +42,21 @@ export interface WebhookDeliveryView {
 
 /** The events an endpoint subscribed to, by its patterns (`*`, `card.*`, exact types), as SQL. */
 export function subscribedTypes(patterns: readonly string[]) {
-  return (eb: ExpressionBuilder<Database, 'events'>) => {
-    if (patterns.includes('*')) return eb.lit(true);
-    const exact = patterns.filter((p) => !p.endsWith('.*'));
-    const families = patterns.filter((p) => p.endsWith('.*')).map((p) => p.slice(0, -1));
-    return eb.or([
-      ...(exact.length > 0 ? [eb('events.type', 'in', exact)] : []),
-      // starts_with, not LIKE: `_` in a type name is not a wildcard.
-      ...families.map((prefix) => eb(eb.fn<boolean>('starts_with', ['events.type', eb.val(prefix)]), '=', true)),
-    ]);
-  };
+  return subscribedTo(...patternValues(patterns));
+}
+
+/** Patterns as the values subscribedTo compares an event's type with: all of them, exact types, type prefixes. */
+export function patternValues(patterns: readonly string[]): [all: boolean, exact: string[], prefixes: string[]] {
+  return [patterns.includes('*'), patterns.filter((p) => p !== '*' && !p.endsWith('.*')), patterns.filter((p) => p.endsWith('.*')).map((p) => p.slice(0, -1))];
+}
+
+/**
+ * subscribedTypes with the patterns as three values, so that its SQL is the same for every subscription (and a
+ * query using it can be prepared).
+ */
+export function subscribedTo(all: boolean, exact: readonly string[], prefixes: readonly string[]) {
+  // starts_with, not LIKE: `_` in a type name is not a wildcard.
+  return sql<boolean>`(${all}::boolean or events.type = any(${exact}::text[]) or exists (select from unnest(${prefixes}::text[]) as p(prefix) where starts_with(events.type, p.prefix)))`;
 }
 
 /**

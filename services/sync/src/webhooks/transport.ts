@@ -95,9 +95,12 @@ export interface AttemptResult {
   retryAfter: string | null;
 }
 
+const maxKnownTargets = 1_000;
+
 /** Sends webhook requests: POST, never following redirects, bounded in time, only to allowed addresses. */
 export class WebhookTransport {
   private readonly agent: Agent;
+  private readonly targets = new Map<string, { target: URL; refused: string | undefined }>();
 
   constructor(private readonly options: { allowPrivateTargets: boolean; timeoutMs: number }) {
     this.agent = new Agent({
@@ -111,20 +114,19 @@ export class WebhookTransport {
   async send(message: WebhookMessage): Promise<AttemptResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const target = new URL(message.url);
-    // An IP literal is connected to without a lookup, so it is judged here.
-    const literal = target.hostname.replace(/^\[|\]$/g, '');
-    if (!this.options.allowPrivateTargets && isIP(literal)) {
-      const reason = forbiddenHostReason(literal);
-      if (reason) return { status: null, error: `refused: ${reason}`, durationMs: elapsed(), retryAfter: null };
-    }
+    const { target, refused } = this.targetOf(message.url);
+    if (refused) return { status: null, error: `refused: ${refused}`, durationMs: elapsed(), retryAfter: null };
+    // The whole attempt is bounded; the timer is cleared as soon as it ends (AbortSignal.timeout's timer would
+    // live on until the signal is collected, a cost on every request).
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
     try {
       const response = await request(target, {
         dispatcher: this.agent,
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': userAgent, ...message.signer.headers(message.messageId, message.body, message.at) },
         body: message.body,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: deadline.signal,
       });
       // The answer's body is not used; read (a bounded amount of) it so the connection can be reused.
       await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
@@ -138,7 +140,27 @@ export class WebhookTransport {
       };
     } catch (error) {
       return { status: null, error: describeFailure(error, this.options.timeoutMs), durationMs: elapsed(), retryAfter: null };
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /**
+   * An endpoint's URL parsed, and why it is refused when it names an address we must not call: an IP literal is
+   * connected to without a lookup, so it is judged here (a name is judged by guardedLookup at every connection).
+   * Both depend on the URL alone, and an endpoint sends to the same URL request after request.
+   */
+  private targetOf(url: string): { target: URL; refused: string | undefined } {
+    let known = this.targets.get(url);
+    if (!known) {
+      const target = new URL(url);
+      const literal = target.hostname.replace(/^\[|\]$/g, '');
+      known = { target, refused: !this.options.allowPrivateTargets && isIP(literal) ? forbiddenHostReason(literal) : undefined };
+      // Bounded: URLs change rarely, and a process delivers to a limited number of endpoints at a time.
+      if (this.targets.size >= maxKnownTargets) this.targets.clear();
+      this.targets.set(url, known);
+    }
+    return known;
   }
 
   async close(): Promise<void> {

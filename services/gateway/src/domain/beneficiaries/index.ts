@@ -1,1 +1,1 @@
-export { payableBeneficiary, type PayableBeneficiary } from './payable';
+export { asPayable, type PayableBeneficiary } from './payable';

@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { destinationByRail, type Rail } from '@amplifi/backoffice';
-import { findBeneficiary } from '@amplifi/db';
+import type { PayeeFields } from '@amplifi/db';
 import { ApiError } from '@amplifi/errors';
 import type { AppDeps } from '../../context';
 import { secretFieldOf } from './normalize';
@@ -15,13 +15,13 @@ export type PayableBeneficiary = {
 const refuse = (message: string) => new ApiError('VALIDATION_FAILED', { fields: [{ path: 'AFiBeneficiaryId', message }] });
 
 /**
- * The destination of one of the user's beneficiaries, for a remittance. The sensitive number is decrypted
- * into it: the result is for the back-office call only, never for an answer or a log. Unknown, another
- * user's or deleted → NOT_FOUND; inactive → VALIDATION_FAILED. The destination is checked against the
- * back-office's own schema for the rail, so what passes here is what the connector accepts.
+ * The destination of one of the user's beneficiaries, for a payment, from the row read for it (undefined: the
+ * user has no such live beneficiary). The sensitive number is decrypted into it: the result is for the
+ * back-office call only, never for an answer or a log. Unknown, another user's or deleted → NOT_FOUND;
+ * inactive → VALIDATION_FAILED. The destination is checked against the back-office's own schema for the rail,
+ * so what passes here is what the connector accepts.
  */
-export async function payableBeneficiary(deps: Pick<AppDeps, 'db' | 'cipher'>, userId: string, beneficiaryId: string): Promise<PayableBeneficiary> {
-  const row = await findBeneficiary(deps.db, userId, 'beneficiary', beneficiaryId);
+export function asPayable(deps: Pick<AppDeps, 'cipher'>, row: PayeeFields | undefined): PayableBeneficiary {
   if (!row) throw notFound('beneficiary');
   if (!row.isActive) throw refuse('the beneficiary is not active');
   const secretField = secretFieldOf[row.txnType];

@@ -44,7 +44,7 @@ export function newRow(deps: RecordDeps, userId: string, kind: BeneficiaryKind, 
   };
 }
 
-export function decryptSecret(deps: Pick<AppDeps, 'cipher'>, row: BeneficiaryRow): string | null {
+export function decryptSecret(deps: Pick<AppDeps, 'cipher'>, row: Pick<BeneficiaryRow, 'id' | 'secretCiphertext'>): string | null {
   return row.secretCiphertext === null ? null : deps.cipher.decrypt(row.secretCiphertext, secretContext(row.id));
 }
 

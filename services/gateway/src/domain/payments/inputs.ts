@@ -1,8 +1,9 @@
 import { z } from '@hono/zod-openapi';
-import { findUserAccount, type AccountRow } from '@amplifi/db';
+import { findUserAccount, findUserAccountAndPayee, type AccountRow } from '@amplifi/db';
 import { ApiError } from '@amplifi/errors';
 import { isCurrencyCode, MoneyError, parseAmount, type Money } from '@amplifi/money';
 import type { AppDeps } from '../../context';
+import { asPayable, type PayableBeneficiary } from '../beneficiaries';
 
 /** §1.5: a JSON string or number, parsed exactly (never through a float). */
 export const AmountInput = z
@@ -36,11 +37,28 @@ export function parseMoney(amount: string | number, currency: string): Money {
  * found (404), so ids cannot be probed.
  */
 export async function usableAccount(deps: AppDeps, userId: string, accountId: string, currency: string | null, field: string): Promise<AccountRow> {
-  const account = await findUserAccount(deps.db, userId, accountId);
+  return asUsable(await findUserAccount(deps.db, userId, accountId), currency, field);
+}
+
+function asUsable(account: AccountRow | undefined, currency: string | null, field: string): AccountRow {
   if (!account) throw new ApiError('NOT_FOUND', { params: { resource: 'Account' } });
   if (account.status !== 'active' || account.isClosed) throw invalid(field, 'the account is not active');
   if (currency !== null && account.currency !== currency) throw invalid('currency', `the account holds ${account.currency}, not ${currency}`);
   return account;
+}
+
+/**
+ * The source account of a payment to a beneficiary (as usableAccount) and the beneficiary (see asPayable),
+ * read in one query and checked in that order: the account's errors come first.
+ */
+export async function sourceAndPayee(
+  deps: AppDeps,
+  userId: string,
+  source: { accountId: string; currency: string; field: string },
+  beneficiaryId: string,
+): Promise<{ source: AccountRow; beneficiary: PayableBeneficiary }> {
+  const found = await findUserAccountAndPayee(deps.db, userId, source.accountId, beneficiaryId);
+  return { source: asUsable(found?.account, source.currency, source.field), beneficiary: asPayable(deps, found?.payee) };
 }
 
 /** The narrative a back-office line carries: the debit side's text, else the credit side's. */

@@ -3,10 +3,10 @@ import { findUserActionByClientKey, type AccountRow, type QueuedAction } from '@
 import { ApiError } from '@amplifi/errors';
 import { toJsonNumber, toMoney } from '@amplifi/money';
 import type { AppDeps } from '../../context';
-import { payableBeneficiary, type PayableBeneficiary } from '../beneficiaries';
+import type { PayableBeneficiary } from '../beneficiaries';
 import { idConflict, queueAction, requestHash } from '../actions/queue-action';
 import { ttlSeconds, undoView, waitingView } from '../actions/undo-view';
-import { narrativeOf, parseMoney, requireCapability, usableAccount } from './inputs';
+import { narrativeOf, parseMoney, requireCapability, sourceAndPayee } from './inputs';
 
 export interface RemittanceRequest {
   sourceAFiAccountId: string;
@@ -30,8 +30,7 @@ export async function queueRemittance(deps: AppDeps, userId: string, remittanceI
   const asked = { ...request, amount: money.amount };
   let source: AccountRow, beneficiary: PayableBeneficiary;
   try {
-    source = await usableAccount(deps, userId, request.sourceAFiAccountId, money.currency, 'sourceAFiAccountId');
-    beneficiary = await payableBeneficiary(deps, userId, request.AFiBeneficiaryId);
+    ({ source, beneficiary } = await sourceAndPayee(deps, userId, { accountId: request.sourceAFiAccountId, currency: money.currency, field: 'sourceAFiAccountId' }, request.AFiBeneficiaryId));
     if (request.txnType && request.txnType !== beneficiary.txnType) {
       throw new ApiError('VALIDATION_FAILED', { fields: [{ path: 'txnType', message: `the beneficiary is paid by ${beneficiary.txnType}` }] });
     }

@@ -4,10 +4,9 @@ import { recordMovement } from '@amplifi/db';
 import { actionPayloads, newId } from '@amplifi/contracts';
 import { ApiError } from '@amplifi/errors';
 import type { AppDeps } from '../../context';
-import { payableBeneficiary } from '../beneficiaries';
 import { queueAction } from '../actions/queue-action';
 import { ttlSeconds, undoView } from '../actions/undo-view';
-import { invalid, narrativeOf, parseMoney, requireCapability, usableAccount } from './inputs';
+import { invalid, narrativeOf, parseMoney, requireCapability, sourceAndPayee, usableAccount } from './inputs';
 import { backOfficeUnavailable } from '../../errors';
 
 interface Narratives {
@@ -118,8 +117,7 @@ export async function queueCardPayment(deps: AppDeps, userId: string, request: C
  */
 export async function payBeneficiaryNow(deps: AppDeps, userId: string, beneficiaryId: string, request: Acc2BenRequest, idempotencyKey: string | undefined) {
   const money = parseMoney(request.amount, request.currency);
-  const source = await usableAccount(deps, userId, request.sourceAFiAccountId, money.currency, 'sourceAFiAccountId');
-  const beneficiary = await payableBeneficiary(deps, userId, beneficiaryId);
+  const { source, beneficiary } = await sourceAndPayee(deps, userId, { accountId: request.sourceAFiAccountId, currency: money.currency, field: 'sourceAFiAccountId' }, beneficiaryId);
   requireCapability(source, beneficiary.txnType, 'AFiBeneficiaryId');
   const connector = await deps.connectors.get(source.backOfficeId);
   const key = idempotencyKey ? `afi-acc2ben-${userId}-${idempotencyKey}` : `afi-acc2ben-${randomUUID()}`;
