@@ -21,6 +21,23 @@ describe('prepared queries', () => {
     expect(await byNameAndId(db, 'ann', users[1]!)).toEqual([]);
   });
 
+  it('is built once for the database and all its transactions, and again for a handle with other plugins', async () => {
+    const db = database.db;
+    const builds: string[] = [];
+    const userById = prepared((d, id: string) => {
+      builds.push('built');
+      return d.selectFrom('users').select('id').where('id', '=', id);
+    });
+    const id = await createUser(db, { customerId: await createCustomer(db, 'retail', 'dee'), userName: 'dee' });
+    const plain = await userById(db, id);
+    expect(plain).toEqual([{ id }]);
+    for (let i = 0; i < 3; i++) expect(await db.transaction().execute((trx) => userById(trx, id))).toEqual(plain);
+    expect(builds).toHaveLength(1);
+    // Without the camel-case plugin a query may read differently: it is compiled for that handle on its own.
+    expect(await userById(db.withoutPlugins(), id)).toEqual(plain);
+    expect(builds).toHaveLength(2);
+  });
+
   it('refuses, on first use, a query whose argument is not a parameter', async () => {
     const inText = prepared((d, column: string) => d.selectFrom('users').select(sql.ref(column).as('x')));
     await expect(inText(database.db, 'id')).rejects.toThrow(/prepared query/);
