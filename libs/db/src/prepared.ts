@@ -5,11 +5,12 @@ import { nameStatement } from './named-statements';
 const marker = '\u0000amplifi-argument:';
 
 /**
- * A hot query, built and compiled once per database (and its transactions) instead of on every call (Kysely builds, transforms
- * and compiles each query anew: 12-15 % of the gateway's CPU on a cached read; BENCHMARKS.md). `build` is called
- * once with a stand-in for each argument; the stand-ins may only be used as values, which Kysely sends as
- * parameters, and each call swaps the real arguments in. A stand-in that ended up anywhere else (in the SQL text,
- * or nowhere) is refused on first use, so a query that cannot be prepared this way fails loudly, not wrongly.
+ * A hot query, built and compiled once per database (and its transactions) instead of on every call (Kysely
+ * builds, transforms and compiles each query anew: 12-15 % of the gateway's CPU on a cached read; BENCHMARKS.md).
+ * `build` is called once with a stand-in for each argument; the stand-ins may only be used as values, which
+ * Kysely sends as parameters, and each call swaps the real arguments in. A stand-in that ended up anywhere else
+ * (in the SQL text, or nowhere) is refused on first use, so a query that cannot be prepared this way fails
+ * loudly, not wrongly.
  * Its SQL is also named (see NamedStatementClient), so that Postgres too parses and plans it once per connection.
  */
 export function prepared<Args extends unknown[], Row>(build: (db: Db, ...args: Args) => Compilable<Row>): (db: Db, ...args: Args) => Promise<Row[]> {
