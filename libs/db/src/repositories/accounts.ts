@@ -4,6 +4,7 @@ import type { Db } from '../database';
 import { prepared } from '../prepared';
 import type { Accounts } from '../schema.generated';
 import { liveBeneficiaryQuery, type BeneficiaryRow } from './beneficiaries';
+import { accountsLockedInIdOrder } from './transactions';
 
 /** An account with what callers need of its back-office: its name, and what it offers (rails and operations). */
 export type AccountRow = Selectable<Accounts> & { backOfficeName: string; backOfficeCapabilities: string[] };
@@ -142,22 +143,24 @@ export interface BalanceWrite {
   available: string;
 }
 
-// One statement for a page's balances (an array per column, so it is built and planned once): those that
-// differ are written and come back with their back-office, as findUserAccount reads them; for the others only
-// the time they were last confirmed moves.
+// One statement for a page's balances (an array per column, so it is built and planned once), the accounts
+// locked in id order first (see accountsLockedInIdOrder): those that differ are written and come back with their
+// back-office, as findUserAccount reads them; for the others only the time they were last confirmed moves.
 const writeBalances = prepared((db, ids: string[], natives: string[], availables: string[], now: Date) => {
   const query = sql<AccountRow>`
     with input as (
       select * from unnest(${ids}::text[], ${natives}::numeric[], ${availables}::numeric[]) as i(id, native, available)
+    ), locked as (
+      ${accountsLockedInIdOrder(sql`select id from input`)}
     ), changed as (
       update accounts a set balance_native = i.native, balance_available = i.available, dts_updated = ${now}, dts_cached = ${now}
       from input i
-      where a.id = i.id and (a.balance_native <> i.native or a.balance_available <> i.available)
+      where a.id = i.id and a.id in (select id from locked) and (a.balance_native <> i.native or a.balance_available <> i.available)
       returning a.*
     ), confirmed as (
       update accounts a set dts_cached = ${now}
       from input i
-      where a.id = i.id and a.id not in (select id from changed)
+      where a.id = i.id and a.id in (select id from locked) and a.id not in (select id from changed)
     )
     select c.*, b.name as back_office_name, b.capabilities as back_office_capabilities
     from changed c join back_offices b on b.id = c.back_office_id

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../database';
 import { prepared } from '../prepared';
 
@@ -70,12 +70,27 @@ const lineColumns: readonly { name: string; type: string; of: (line: StatementLi
   { name: 'reference', type: 'text', of: (l) => l.reference ?? null },
 ];
 
+/**
+ * Locks the accounts whose ids `ids` selects, in id order, so that statements writing several accounts' balances
+ * (an executed transfer's two legs, a page of back-office changes) queue up instead of deadlocking.
+ */
+export function accountsLockedInIdOrder(ids: RawBuilder<unknown>) {
+  return sql`select id from accounts where id in (${ids}) order by id for update`;
+}
+
+/** The line columns' names, and the arrays (one per column, typed) that unnest turns into lines. */
+function lineArrays(columns: readonly unknown[][]) {
+  return {
+    names: sql.raw(lineColumns.map((c) => c.name).join(', ')),
+    arrays: sql.join(lineColumns.map((c, i) => sql`${columns[i]}::${sql.raw(c.type)}[]`)),
+  };
+}
+
 // Every line the sync service and the gateway cache goes through this one statement, whatever the number of
 // lines (an array per column), so it is built once and Postgres plans it once per connection. `before` reads
 // the snapshot the inserts start from: each line as it was, beside what the write made of it.
 const writeLines = prepared((db, dtsCached: Date, keepExisting: boolean[], ...columns: unknown[][]) => {
-  const names = sql.raw(lineColumns.map((c) => c.name).join(', '));
-  const arrays = sql.join(lineColumns.map((c, i) => sql`${columns[i]}::${sql.raw(c.type)}[]`));
+  const { names, arrays } = lineArrays(columns);
   const query = sql<WrittenRow>`
     with input as (
       select * from unnest(${arrays}, ${keepExisting}::boolean[]) as i(${names}, keep_existing)
@@ -190,8 +205,7 @@ export function movementArguments(lines: readonly MovementLine[]): MovementArgum
  * so one prepared statement serves any number of them.
  */
 export function movementWrites(cachedAt: Date, ...columns: unknown[][]) {
-  const names = sql.raw(lineColumns.map((c) => c.name).join(', '));
-  const arrays = sql.join(lineColumns.map((c, i) => sql`${columns[i]}::${sql.raw(c.type)}[]`));
+  const { names, arrays } = lineArrays(columns);
   const [ids, userIds, natives, availables] = columns.slice(lineColumns.length);
   return sql`movement_lines as (
       insert into transactions (${names}) select * from unnest(${arrays}) as i(${names})
@@ -199,7 +213,7 @@ export function movementWrites(cachedAt: Date, ...columns: unknown[][]) {
     ), movement_balances as (
       select * from unnest(${ids}::text[], ${userIds}::text[], ${natives}::numeric[], ${availables}::numeric[]) as b(id, user_id, native, available)
     ), locked_accounts as (
-      select id from accounts where id in (select id from movement_balances) order by id for update
+      ${accountsLockedInIdOrder(sql`select id from movement_balances`)}
     ), balanced_accounts as (
       update accounts a set balance_native = b.native, balance_available = b.available, dts_updated = ${cachedAt}, dts_cached = ${cachedAt}
       from movement_balances b
