@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import { jsonBuildObject } from 'kysely/helpers/postgres';
 import type { Db } from '../database';
+import { coalesced } from '../coalesced';
 import { prepared } from '../prepared';
 import type { Accounts } from '../schema.generated';
 import { liveBeneficiaryQuery, type BeneficiaryRow } from './beneficiaries';
@@ -37,13 +38,28 @@ export async function findUserAccount(db: Db, userId: string, accountId: string)
 /** What paying a beneficiary needs of it: enough to check it and to build the destination. */
 export type PayeeFields = Pick<BeneficiaryRow, 'id' | 'txnType' | 'isActive' | 'details' | 'secretCiphertext'>;
 
-// A payment to a beneficiary reads both in one round trip (a round trip is the largest part of a write's cost):
-// the source account, with the user's live beneficiary beside it as one JSON column (null when there is none).
-const accountWithPayee = prepared((db, userId: string, accountId: string, beneficiaryId: string) =>
-  accountsOf(db, userId)
-    .where('accounts.id', '=', accountId)
-    .select(
-      liveBeneficiaryQuery(db, userId, 'beneficiary', beneficiaryId)
+/** One asking for an account of the user's and one of their beneficiaries. */
+interface PayeeAsked {
+  userId: string;
+  accountId: string;
+  beneficiaryId: string;
+}
+
+// A payment to a beneficiary reads both in one round trip (a round trip is the largest part of a write's cost),
+// shared by the payments asking in the same turn of the event loop (see coalesced): for each asking (its place
+// in the arrays as `asked`), the source account with the user's live beneficiary beside it as one JSON column
+// (null when there is none).
+const accountsWithPayees = prepared((db, userIds: string[], accountIds: string[], beneficiaryIds: string[]) =>
+  withBackOffice(db)
+    .innerJoin(
+      sql<{ userId: string; accountId: string; beneficiaryId: string; n: string }>`unnest(${userIds}::text[], ${accountIds}::text[], ${beneficiaryIds}::text[]) with ordinality`.as<'asked'>(
+        sql`asked(user_id, account_id, beneficiary_id, n)`,
+      ),
+      (join) => join.onRef('asked.accountId', '=', 'accounts.id').onRef('asked.userId', '=', 'accounts.userId'),
+    )
+    .select((eb) => [
+      eb.ref('asked.n').as('asked'),
+      liveBeneficiaryQuery(db, eb.ref('asked.userId'), 'beneficiary', eb.ref('asked.beneficiaryId'))
         .select((eb) =>
           jsonBuildObject({
             id: eb.ref('beneficiaries.id'),
@@ -54,8 +70,20 @@ const accountWithPayee = prepared((db, userId: string, accountId: string, benefi
           }).as('payee'),
         )
         .as('payee'),
-    ),
+    ]),
 );
+
+const accountsAndPayees = coalesced(async (db, asked: readonly PayeeAsked[]) => {
+  const rows = await accountsWithPayees(
+    db,
+    asked.map((a) => a.userId),
+    asked.map((a) => a.accountId),
+    asked.map((a) => a.beneficiaryId),
+  );
+  const found: ({ account: AccountRow; payee: PayeeFields | undefined } | undefined)[] = asked.map(() => undefined);
+  for (const { asked: n, payee, ...account } of rows) found[Number(n) - 1] = { account, payee: (payee as PayeeFields | null) ?? undefined };
+  return found;
+});
 
 /**
  * One of the user's accounts and, when the account is theirs, one of their live beneficiaries (undefined when
@@ -67,10 +95,7 @@ export async function findUserAccountAndPayee(
   accountId: string,
   beneficiaryId: string,
 ): Promise<{ account: AccountRow; payee: PayeeFields | undefined } | undefined> {
-  const [row] = await accountWithPayee(db, userId, accountId, beneficiaryId);
-  if (!row) return undefined;
-  const { payee, ...account } = row;
-  return { account, payee: (payee as PayeeFields | null) ?? undefined };
+  return accountsAndPayees(db, { userId, accountId, beneficiaryId });
 }
 
 export interface NewAccount {

@@ -1,7 +1,9 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Database, Db } from '../database';
+import { coalesced } from '../coalesced';
 import { prepared } from '../prepared';
 import type { QueuedActions } from '../schema.generated';
+import { columnArrays, unnestArrays, type ArrayColumn } from '../unnest';
 import { eventValues, type NewEvent } from './events';
 import { movementArguments, movementWrites, type MovementArguments, type MovementLine } from './transactions';
 
@@ -24,60 +26,55 @@ export interface NewAction {
 /**
  * Records an accepted command and its outbox row, in one statement (atomic on its own, or inside the caller's
  * transaction). Returns the stored action: the new one, or — when the client's key was already used — the first
- * one (the caller compares request hashes).
+ * one (the caller compares request hashes). Commands accepted in the same turn of the event loop share the
+ * statement (see coalesced); a repeat of a key in the same statement finds the first as any later repeat does.
  */
 export async function insertAction(db: Db, action: NewAction): Promise<{ action: QueuedAction; created: boolean }> {
-  const [inserted] = await insertActionAndOutbox(
-    db,
-    action.id,
-    action.userId,
-    action.kind,
-    action.clientKey,
-    action.requestHash,
-    action.backOfficeId,
-    JSON.stringify(action.payload),
-    sequenceKeyOf(action.payload),
-    action.dtsQueued,
-    action.dtsExpiry,
-  );
-  if (inserted) return { action: inserted, created: true };
-  const existing = await db
-    .selectFrom('queuedActions')
-    .selectAll()
-    .where('userId', '=', action.userId)
-    .where('kind', '=', action.kind)
-    .where('clientKey', '=', action.clientKey)
-    .executeTakeFirstOrThrow();
-  return { action: existing, created: false };
+  return insertActions(db, action);
 }
 
-// Every undoable command goes through this statement (prepared: compiled once per database handle).
-const insertActionAndOutbox = prepared(
-  (
-    db: Db,
-    id: string,
-    userId: string,
-    kind: ActionKind,
-    clientKey: string | null,
-    requestHash: string,
-    backOfficeId: string | null,
-    payload: string,
-    sequenceKey: string | null,
-    dtsQueued: Date,
-    dtsExpiry: Date,
-  ) =>
-    db
-      .with('inserted', (qb) =>
-        qb
-          .insertInto('queuedActions')
-          .values({ id, userId, kind, clientKey, requestHash, backOfficeId, payload, sequenceKey, dtsQueued, dtsExpiry })
-          .onConflict((oc) => oc.expression(sql`user_id, kind, client_key`).where('clientKey', 'is not', null).doNothing())
-          .returningAll(),
-      )
-      .with('outboxRow', (qb) => qb.insertInto('outbox').columns(['queuedActionId']).expression((eb) => eb.selectFrom('inserted').select('inserted.id')))
-      .selectFrom('inserted')
-      .selectAll(),
-);
+const insertActions = coalesced(async (db, actions: readonly NewAction[]) => {
+  const inserted = new Map((await insertActionsAndOutbox(db, ...columnArrays(actionColumns, actions))).map((row) => [row.id, row]));
+  return Promise.all(
+    actions.map(async (action) => {
+      const row = inserted.get(action.id);
+      if (row) return { action: row, created: true };
+      const existing = action.clientKey === null ? undefined : await findUserActionByClientKey(db, action.userId, action.kind, action.clientKey);
+      if (!existing) throw new Error(`action ${action.id} was neither inserted nor found under its client key`);
+      return { action: existing, created: false };
+    }),
+  );
+});
+
+const actionColumns: readonly ArrayColumn<NewAction>[] = [
+  { name: 'id', type: 'text', of: (a) => a.id },
+  { name: 'user_id', type: 'text', of: (a) => a.userId },
+  { name: 'kind', type: 'text', of: (a) => a.kind },
+  { name: 'client_key', type: 'text', of: (a) => a.clientKey },
+  { name: 'request_hash', type: 'text', of: (a) => a.requestHash },
+  { name: 'back_office_id', type: 'text', of: (a) => a.backOfficeId },
+  { name: 'payload', type: 'jsonb', of: (a) => JSON.stringify(a.payload) },
+  { name: 'sequence_key', type: 'text', of: (a) => sequenceKeyOf(a.payload) },
+  { name: 'dts_queued', type: 'timestamptz', of: (a) => a.dtsQueued },
+  { name: 'dts_expiry', type: 'timestamptz', of: (a) => a.dtsExpiry },
+];
+
+// Every undoable command goes through this statement, whatever the number of actions (an array per column), so
+// it is built once and Postgres plans it once per connection.
+const insertActionsAndOutbox = prepared((db, ...columns: unknown[][]) => {
+  const { names, arrays } = unnestArrays(actionColumns, columns);
+  const query = sql<QueuedAction>`
+    with inserted as (
+      insert into queued_actions (${names}) select * from unnest(${arrays}) as i(${names})
+      on conflict (user_id, kind, client_key) where client_key is not null do nothing
+      returning *
+    ), outbox_row as (
+      insert into outbox (queued_action_id) select id from inserted
+    )
+    select * from inserted
+  `;
+  return { compile: () => query.compile(db) };
+});
 
 /** Actions on the same source account execute in the order they were accepted. */
 function sequenceKeyOf(payload: Record<string, unknown>): string | null {
@@ -133,32 +130,38 @@ export async function expediteAction(db: Db, userId: string, id: string, now: Da
  * account that was accepted earlier is due or executing and has not ended.
  */
 export async function claimForExecution(db: Db, id: string, now: Date): Promise<QueuedAction | undefined> {
-  return (await claim(db, id, now))[0];
+  return claims(db, { id, now });
 }
 
-// Run once per executed action (and per look of one that waits): prepared.
-const claim = prepared((db: Db, id: string, now: Date) =>
-  db
-    .updateTable('queuedActions')
-    .set((eb) => ({
-      state: 'executing',
-      dtsStarted: eb.fn.coalesce('dtsStarted', eb.val(now)),
-      attempts: eb('attempts', '+', 1),
-    }))
-    .where('id', '=', id)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('state', '=', 'queued'), eb('dtsExpiry', '<=', now), sql<boolean>`not exists (
+// Run once per executed action (and per look of one that waits), shared by the claims of one turn of the event
+// loop (see coalesced): each claim as its own `now`, and each sees the rows as they were before the statement,
+// so of two actions on one account claimed together the later still waits for the earlier.
+const claims = coalesced(async (db, asked: readonly { id: string; now: Date }[]) => {
+  const claimed = new Map((await claim(db, asked.map((a) => a.id), asked.map((a) => a.now))).map((row) => [row.id, row]));
+  return asked.map((a) => claimed.get(a.id));
+});
+
+const claim = prepared((db: Db, ids: string[], nows: Date[]) => {
+  const query = sql<QueuedAction>`
+    update queued_actions set
+      state = 'executing',
+      dts_started = coalesce(queued_actions.dts_started, asked.now),
+      attempts = queued_actions.attempts + 1
+    from unnest(${ids}::text[], ${nows}::timestamptz[]) as asked(id, now)
+    where queued_actions.id = asked.id
+      and (
+        queued_actions.state = 'executing'
+        or (queued_actions.state = 'queued' and queued_actions.dts_expiry <= asked.now and not exists (
           select 1 from queued_actions earlier
           where earlier.sequence_key = queued_actions.sequence_key
             and (earlier.dts_queued, earlier.id) < (queued_actions.dts_queued, queued_actions.id)
-            and (earlier.state = 'executing' or (earlier.state = 'queued' and earlier.dts_expiry <= ${now}))
-        )`]),
-        eb('state', '=', 'executing'),
-      ]),
-    )
-    .returningAll(),
-);
+            and (earlier.state = 'executing' or (earlier.state = 'queued' and earlier.dts_expiry <= asked.now))
+        ))
+      )
+    returning queued_actions.*
+  `;
+  return { compile: () => query.compile(db) };
+});
 
 /**
  * Holds an executing action whose back-office could not be reached, saying why and since when. An action

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { sql, type Expression, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Db } from '../database';
 import { prepared } from '../prepared';
 import type { Beneficiaries } from '../schema.generated';
@@ -29,7 +29,7 @@ export async function listBeneficiaries(db: Db, userId: string, kind: Beneficiar
 }
 
 /** The user's live beneficiary (or payee) `id`, to select from: another user's, a deleted one or one of the other kind is not in it. */
-export const liveBeneficiaryQuery = (db: Db, userId: string, kind: BeneficiaryKind, id: string) =>
+export const liveBeneficiaryQuery = (db: Db, userId: string | Expression<string>, kind: BeneficiaryKind, id: string | Expression<string>) =>
   db
     .selectFrom('beneficiaries')
     .where('beneficiaries.id', '=', id)

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../database';
 import { prepared } from '../prepared';
+import { columnArrays, unnestArrays, type ArrayColumn } from '../unnest';
 
 export interface MovementLine {
   id: string;
@@ -47,7 +48,7 @@ export interface WrittenLine {
 type WrittenRow = TransactionRow & { isAfter: boolean };
 
 /** The columns a line is written with, in the order the statements' unnest takes them, and each one's value. */
-const lineColumns: readonly { name: string; type: string; of: (line: StatementLine) => unknown }[] = [
+const lineColumns: readonly ArrayColumn<StatementLine>[] = [
   { name: 'id', type: 'text', of: (l) => l.id },
   { name: 'user_id', type: 'text', of: (l) => l.userId },
   { name: 'account_id', type: 'text', of: (l) => l.accountId },
@@ -78,19 +79,11 @@ export function accountsLockedInIdOrder(ids: RawBuilder<unknown>) {
   return sql`select id from accounts where id in (${ids}) order by id for update`;
 }
 
-/** The line columns' names, and the arrays (one per column, typed) that unnest turns into lines. */
-function lineArrays(columns: readonly unknown[][]) {
-  return {
-    names: sql.raw(lineColumns.map((c) => c.name).join(', ')),
-    arrays: sql.join(lineColumns.map((c, i) => sql`${columns[i]}::${sql.raw(c.type)}[]`)),
-  };
-}
-
 // Every line the sync service and the gateway cache goes through this one statement, whatever the number of
 // lines (an array per column), so it is built once and Postgres plans it once per connection. `before` reads
 // the snapshot the inserts start from: each line as it was, beside what the write made of it.
 const writeLines = prepared((db, dtsCached: Date, keepExisting: boolean[], ...columns: unknown[][]) => {
-  const { names, arrays } = lineArrays(columns);
+  const { names, arrays } = unnestArrays(lineColumns, columns);
   const query = sql<WrittenRow>`
     with input as (
       select * from unnest(${arrays}, ${keepExisting}::boolean[]) as i(${names}, keep_existing)
@@ -127,7 +120,7 @@ export async function writeStatementLines(db: Db, writes: readonly LineWrite[]):
     db,
     new Date(),
     writes.map((w) => w.keepExisting),
-    ...lineColumns.map((c) => writes.map(({ line }) => c.of(line))),
+    ...columnArrays(lineColumns, writes.map((w) => w.line)),
   );
   const byLine = new Map<string, WrittenLine>();
   for (const { isAfter, ...row } of rows) {
@@ -189,7 +182,7 @@ export function movementArguments(lines: readonly MovementLine[]): MovementArgum
   const withBalance = [...balances.values()];
   return [
     new Date(),
-    ...lineColumns.map((c) => lines.map((line) => c.of(line))),
+    ...columnArrays(lineColumns, lines),
     withBalance.map((l) => l.accountId),
     withBalance.map((l) => l.userId),
     withBalance.map((l) => l.balance?.native),
@@ -205,7 +198,7 @@ export function movementArguments(lines: readonly MovementLine[]): MovementArgum
  * so one prepared statement serves any number of them.
  */
 export function movementWrites(cachedAt: Date, ...columns: unknown[][]) {
-  const { names, arrays } = lineArrays(columns);
+  const { names, arrays } = unnestArrays(lineColumns, columns);
   const [ids, userIds, natives, availables] = columns.slice(lineColumns.length);
   return sql`movement_lines as (
       insert into transactions (${names}) select * from unnest(${arrays}) as i(${names})

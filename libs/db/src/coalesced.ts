@@ -1,0 +1,42 @@
+import DataLoader from 'dataloader';
+import pg from 'pg';
+import type { Db } from './database';
+
+/** At most this many calls share one statement; more in one turn make several statements. */
+const MAX_BATCH = 128;
+
+/**
+ * A query that calls made in the same turn of the event loop share: `runAll` gets their inputs in call order and
+ * answers each in that order, in one statement. Under load a gateway has many requests at the same step at once,
+ * and each Postgres round trip costs more CPU than what the statement does (the socket write and the wake-up on
+ * both sides; BENCHMARKS.md): a remittance's two statements, shared, cost a fraction of that each. A call on its
+ * own waits for the end of the turn (setImmediate), not for a timer.
+ *
+ * Each call answers as it would alone: the statement sees one snapshot, and when Postgres refuses the shared
+ * statement (a constraint, a bad value), each call is run again on its own, so that only the one at fault fails.
+ * Nothing is run again after any other error (a lost connection), when the statement may have committed.
+ * Calls on a transaction share only with calls on the same transaction.
+ */
+export function coalesced<I, O>(runAll: (db: Db, inputs: readonly I[]) => Promise<O[]>): (db: Db, input: I) => Promise<O> {
+  const loaders = new WeakMap<Db, DataLoader<I, O>>();
+  const loaderFor = (db: Db) =>
+    new DataLoader<I, O>(
+      async (inputs) => {
+        try {
+          return await runAll(db, inputs);
+        } catch (error) {
+          if (inputs.length === 1 || !(error instanceof pg.DatabaseError)) throw error;
+          return Promise.all(inputs.map((input) => runAll(db, [input]).then(([output]) => output as O, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+        }
+      },
+      { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
+    );
+  return (db, input) => {
+    let loader = loaders.get(db);
+    if (!loader) {
+      loader = loaderFor(db);
+      loaders.set(db, loader);
+    }
+    return loader.load(input);
+  };
+}
