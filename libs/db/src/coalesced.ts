@@ -7,7 +7,7 @@ const MAX_BATCH = 128;
 
 /**
  * A query that calls made in the same turn of the event loop share: `runAll` gets their inputs in call order and
- * answers each in that order, in one statement. Under load a gateway has many requests at the same step at once,
+ * answers each in that order, in one statement (an Error in a call's place fails that call alone). Under load a gateway has many requests at the same step at once,
  * and each Postgres round trip costs more CPU than what the statement does (the socket write and the wake-up on
  * both sides; BENCHMARKS.md): a remittance's two statements, shared, cost a fraction of that each. A call on its
  * own waits for the end of the turn (setImmediate), not for a timer.
@@ -17,7 +17,7 @@ const MAX_BATCH = 128;
  * Nothing is run again after any other error (a lost connection), when the statement may have committed.
  * Calls on a transaction share only with calls on the same transaction.
  */
-export function coalesced<I, O>(runAll: (db: Db, inputs: readonly I[]) => Promise<O[]>): (db: Db, input: I) => Promise<O> {
+export function coalesced<I, O>(runAll: (db: Db, inputs: readonly I[]) => Promise<(O | Error)[]>): (db: Db, input: I) => Promise<O> {
   const loaders = new WeakMap<Db, DataLoader<I, O>>();
   const loaderFor = (db: Db) =>
     new DataLoader<I, O>(
@@ -26,7 +26,7 @@ export function coalesced<I, O>(runAll: (db: Db, inputs: readonly I[]) => Promis
           return await runAll(db, inputs);
         } catch (error) {
           if (inputs.length === 1 || !(error instanceof pg.DatabaseError)) throw error;
-          return Promise.all(inputs.map((input) => runAll(db, [input]).then(([output]) => output as O, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+          return Promise.all(inputs.map((input) => runAll(db, [input]).then(([output]) => output as O | Error, asError)));
         }
       },
       { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
@@ -39,4 +39,8 @@ export function coalesced<I, O>(runAll: (db: Db, inputs: readonly I[]) => Promis
     }
     return loader.load(input);
   };
+}
+
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

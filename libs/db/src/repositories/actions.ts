@@ -1,6 +1,6 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Database, Db } from '../database';
-import { coalesced } from '../coalesced';
+import { asError, coalesced } from '../coalesced';
 import { prepared } from '../prepared';
 import type { QueuedActions } from '../schema.generated';
 import { columnArrays, unnestArrays, type ArrayColumn } from '../unnest';
@@ -35,13 +35,14 @@ export async function insertAction(db: Db, action: NewAction): Promise<{ action:
 
 const insertActions = coalesced(async (db, actions: readonly NewAction[]) => {
   const inserted = new Map((await insertActionsAndOutbox(db, ...columnArrays(actionColumns, actions))).map((row) => [row.id, row]));
+  // The statement has committed: a repeat's lookup that fails fails that call only, not the others'.
   return Promise.all(
     actions.map(async (action) => {
       const row = inserted.get(action.id);
       if (row) return { action: row, created: true };
-      const existing = action.clientKey === null ? undefined : await findUserActionByClientKey(db, action.userId, action.kind, action.clientKey);
-      if (!existing) throw new Error(`action ${action.id} was neither inserted nor found under its client key`);
-      return { action: existing, created: false };
+      const existing = action.clientKey === null ? undefined : await findUserActionByClientKey(db, action.userId, action.kind, action.clientKey).catch(asError);
+      if (existing instanceof Error) return existing;
+      return existing ? { action: existing, created: false } : new Error(`action ${action.id} was neither inserted nor found under its client key`);
     }),
   );
 });
