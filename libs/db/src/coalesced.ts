@@ -7,10 +7,11 @@ const MAX_BATCH = 128;
 
 /**
  * A query that calls made in the same turn of the event loop share: `runAll` gets their inputs in call order and
- * answers each in that order, in one statement (an Error in a call's place fails that call alone). Under load a gateway has many requests at the same step at once,
- * and each Postgres round trip costs more CPU than what the statement does (the socket write and the wake-up on
- * both sides; BENCHMARKS.md): a remittance's two statements, shared, cost a fraction of that each. A call on its
- * own waits for the end of the turn (setImmediate), not for a timer.
+ * answers each in that order, in one statement (an Error in a call's place fails that call alone). Under load a
+ * gateway has many requests at the same step at once, and each Postgres round trip costs more CPU than what the
+ * statement does (the socket write and the wake-up on both sides; BENCHMARKS.md): a remittance's two statements,
+ * shared, cost a fraction of that each. A call on its own waits for the end of the turn (setImmediate), not for a
+ * timer.
  *
  * Each call answers as it would alone: the statement sees one snapshot, and when Postgres refuses the shared
  * statement (a constraint, a bad value), each call is run again on its own, so that only the one at fault fails.
@@ -41,6 +42,7 @@ export function coalesced<I, O>(runAll: (db: Db, inputs: readonly I[]) => Promis
   };
 }
 
+/** What was thrown, as an Error (DataLoader fails a call whose answer is an Error). */
 export function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -135,7 +135,7 @@ export async function claimForExecution(db: Db, id: string, now: Date): Promise<
 }
 
 // Run once per executed action (and per look of one that waits), shared by the claims of one turn of the event
-// loop (see coalesced): each claim as its own `now`, and each sees the rows as they were before the statement,
+// loop (see coalesced): each claim with its own `now`, and each sees the rows as they were before the statement,
 // so of two actions on one account claimed together the later still waits for the earlier.
 const claims = coalesced(async (db, asked: readonly { id: string; now: Date }[]) => {
   const claimed = new Map((await claim(db, asked.map((a) => a.id), asked.map((a) => a.now))).map((row) => [row.id, row]));
