@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { KyselyPlugin } from 'kysely';
 import {
   claimForExecution,
   createCustomer,
@@ -7,6 +8,7 @@ import {
   insertAction,
   recordMovements,
   upsertBackOffice,
+  type Db,
   type MovementLine,
   type NewEvent,
   type QueuedAction,
@@ -144,6 +146,66 @@ describe('endAction', () => {
     expect(ended.linesError).toBeInstanceOf(Error);
     expect(await stateOf(action)).toMatchObject({ state: 'completed', events: [{ type: 'remittance.completed' }], lines: [] });
     expect(await balanceOf(account)).toBe('100.00');
+  });
+});
+
+/** A handle on the test database that counts the statements run through it. */
+function counted(): { db: Db; statements: () => number } {
+  let statements = 0;
+  const plugin: KyselyPlugin = { transformQuery: (args) => args.node, transformResult: async (args) => (statements++, args.result) };
+  return { db: database.db.withPlugin(plugin), statements: () => statements };
+}
+
+describe('endAction, several in one turn', () => {
+  it('shares one statement: each action ends with its own event, lines, balance and next action', async () => {
+    const [a, b, c] = [await newAccount(), await newAccount(), await newAccount()];
+    const [first, second, third] = [await executing(a), await executing(b), await executing(c)];
+    const nextOnB = await queue(b);
+    const later = new Date(now.getTime() + 1_000);
+    const { db, statements } = counted();
+    const ended = await Promise.all([
+      endAction(db, first, { state: 'completed', result: { n: 1 } }, eventOf(first), [lineOf(first, a, '-1.00', '99.00')], now),
+      endAction(db, second, { state: 'completed', result: { n: 2 } }, eventOf(second), [lineOf(second, b, '-2.00', '98.00')], later),
+      endAction(db, third, { state: 'failed', reason: 'refused', result: undefined }, { ...eventOf(third), type: 'remittance.failed' }, [], now),
+    ]);
+    expect(statements()).toBe(1);
+    expect(ended).toEqual([
+      { ended: true, next: undefined },
+      { ended: true, next: { id: nextOnB.id, backOfficeId: 'bo1' } },
+      { ended: true, next: undefined },
+    ]);
+    expect(await stateOf(first)).toMatchObject({ state: 'completed', result: { n: 1 }, dtsFinished: now, events: [{ type: 'remittance.completed', dtsCreated: now }], lines: [{ accountId: a, amount: '-1.00' }] });
+    expect(await stateOf(second)).toMatchObject({ state: 'completed', result: { n: 2 }, dtsFinished: later, events: [{ dtsCreated: later }], lines: [{ accountId: b, amount: '-2.00' }] });
+    expect(await stateOf(third)).toMatchObject({ state: 'failed', failureReason: 'refused', result: null, events: [{ type: 'remittance.failed' }], lines: [] });
+    expect([await balanceOf(a), await balanceOf(b), await balanceOf(c)]).toEqual(['99.00', '98.00', '100.00']);
+    // The events were appended in the order the endings were asked for.
+    const seqs = await database.db.selectFrom('events').select(['seq', 'data']).orderBy('seq').execute();
+    const order = seqs.map((e) => (e.data as { undo?: { id?: string } }).undo?.id).filter((id) => [first.id, second.id, third.id].includes(id ?? ''));
+    expect(order).toEqual([first.id, second.id, third.id]);
+  });
+
+  it('one ending whose lines cannot be written ends without them, and the others keep theirs', async () => {
+    const [a, b] = [await newAccount(), await newAccount()];
+    const [good, bad] = [await executing(a), await executing(b)];
+    const [endedGood, endedBad] = await Promise.all([
+      endAction(database.db, good, { state: 'completed', result: {} }, eventOf(good), [lineOf(good, a, '-3.00', '97.00')], now),
+      endAction(database.db, bad, { state: 'completed', result: {} }, eventOf(bad), [lineOf(bad, b, '-4.00', '96.00'), lineOf(bad, 'acc_missing', '4.00')], now),
+    ]);
+    expect(endedGood).toEqual({ ended: true, next: undefined });
+    expect(endedBad).toMatchObject({ ended: true, linesError: expect.any(Error) });
+    expect(await stateOf(good)).toMatchObject({ state: 'completed', events: [{ type: 'remittance.completed' }], lines: [{ accountId: a, amount: '-3.00' }] });
+    expect(await stateOf(bad)).toMatchObject({ state: 'completed', events: [{ type: 'remittance.completed' }], lines: [] });
+    expect([await balanceOf(a), await balanceOf(b)]).toEqual(['97.00', '100.00']);
+  });
+
+  it('an ending asked twice in one turn ends the action once, with one event', async () => {
+    const action = await executing(await newAccount());
+    const [one, two] = await Promise.all([
+      endAction(database.db, action, { state: 'completed', result: { first: true } }, eventOf(action), [], now),
+      endAction(database.db, action, { state: 'failed', reason: 'late', result: undefined }, eventOf(action), [], now),
+    ]);
+    expect([one.ended, two.ended].filter(Boolean)).toHaveLength(1);
+    expect((await stateOf(action)).events).toHaveLength(1);
   });
 });
 

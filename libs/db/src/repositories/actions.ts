@@ -242,6 +242,11 @@ export interface EndedAction {
  * not: when the statement fails with the lines (a line that cannot be written), the action ends without them,
  * and the sync service brings them later. Also when that failure's outcome is unknown: ending is conditional on
  * `executing`, so it cannot end twice.
+ *
+ * The endings of one turn of the event loop share the statement (see coalesced), each with its own `now`, event
+ * and lines. Any failure of a shared statement makes each ending again on its own (as above), which the same
+ * condition makes safe even when the shared one may have committed: an ending it made is then answered
+ * `ended: false`, and its lines are written again as they were.
  */
 export async function endAction(
   db: Db,
@@ -251,77 +256,98 @@ export async function endAction(
   lines: readonly MovementLine[],
   now: Date,
 ): Promise<EndedAction> {
-  let linesError: unknown;
-  if (lines.length > 0) {
+  return endings(db, { id: action.id, sequenceKey: action.sequenceKey, ending, event: eventValues(event, now), lines, now });
+}
+
+interface Ending {
+  id: string;
+  sequenceKey: string | null;
+  ending: ActionEnding;
+  event: ReturnType<typeof eventValues>;
+  lines: readonly MovementLine[];
+  now: Date;
+}
+
+const endings = coalesced(async (db, asked: readonly Ending[]): Promise<(EndedAction | Error)[]> => {
+  // An action asked to end twice in one turn ends on its own each time: in one statement both would find it executing.
+  if (asked.length > 1 && new Set(asked.map((a) => a.id)).size === asked.length) {
     try {
-      return await endWith(db, action, ending, event, movementArguments(lines), now);
+      return await endAll(db, asked, true);
+    } catch {
+      // Each on its own, below.
+    }
+  }
+  return Promise.all(asked.map((one) => endOne(db, one).catch(asError)));
+});
+
+async function endOne(db: Db, one: Ending): Promise<EndedAction> {
+  let linesError: unknown;
+  if (one.lines.length > 0) {
+    try {
+      return (await endAll(db, [one], true))[0]!;
     } catch (error) {
       linesError = error;
     }
   }
-  return { ...(await endWith(db, action, ending, event, movementArguments([]), now)), ...(linesError === undefined ? {} : { linesError }) };
+  const [ended] = await endAll(db, [one], false);
+  return { ...ended!, ...(linesError === undefined ? {} : { linesError }) };
 }
 
-async function endWith(db: Db, action: Pick<QueuedAction, 'id' | 'sequenceKey'>, ending: ActionEnding, event: NewEvent, movements: MovementArguments, now: Date): Promise<EndedAction> {
-  const row = eventValues(event, now);
-  const [done] = await endActionOnce(
-    db,
-    action.id,
-    ending.state,
-    ending.result ? JSON.stringify(ending.result) : null,
-    ending.state === 'failed' ? ending.reason.slice(0, 500) : null,
-    now,
-    row.id,
-    row.userId,
-    row.type,
-    row.data,
-    action.sequenceKey,
-    ...movements,
-  );
-  if (!done) throw new Error('endAction answered no row');
-  return { ended: done.ended, next: done.nextId ? { id: done.nextId, backOfficeId: done.nextBackOfficeId } : undefined };
+async function endAll(db: Db, asked: readonly Ending[], withLines: boolean): Promise<EndedAction[]> {
+  const rows = await endActions(db, ...columnArrays(endingColumns, asked), ...movementArguments(withLines ? asked.flatMap((a) => a.lines) : []));
+  const answers = new Map(rows.map((row) => [row.id, row]));
+  return asked.map(({ id }) => {
+    const done = answers.get(id);
+    if (!done) throw new Error(`endAction answered no row for ${id}`);
+    return { ended: done.ended, next: done.nextId ? { id: done.nextId, backOfficeId: done.nextBackOfficeId } : undefined };
+  });
 }
 
-// The ending of every executed action. A reason or result left null keeps what the row holds: a completed action
-// has no reason, and a failed one may have no result. The next action is read from the statement's snapshot, in
-// which this one still executes (hence `id <> this one`), as nextInSequence's order has it.
-const endActionOnce = prepared(
-  (
-    db,
-    id: string,
-    state: ActionEnding['state'],
-    result: string | null,
-    reason: string | null,
-    now: Date,
-    eventId: string,
-    eventUserId: string | null,
-    eventType: string,
-    eventData: string,
-    sequenceKey: string | null,
-    ...movements: MovementArguments
-  ) => {
-    const query = sql<{ ended: boolean; nextId: string | null; nextBackOfficeId: string | null }>`
-      with ${movementWrites(...movements)}, ended as (
-        update queued_actions
-        set state = ${state}, result = coalesce(${result}::jsonb, result), failure_reason = coalesce(${reason}::text, failure_reason), dts_finished = ${now}
-        where id = ${id} and state = 'executing'
-        returning id
-      ), ending_event as (
-        insert into events (id, user_id, type, data, dts_created)
-        select ${eventId}::text, ${eventUserId}::text, ${eventType}::text, ${eventData}::jsonb, ${now}::timestamptz from ended
-      )
-      select exists (select from ended) as ended, next.id as next_id, next.back_office_id as next_back_office_id
-      from (select) as this
-      left join lateral (
-        select id, back_office_id from queued_actions
-        where sequence_key = ${sequenceKey} and state in ('queued', 'executing') and dts_expiry <= ${now} and id <> ${id}
-        order by dts_queued, id
-        limit 1
-      ) as next on true
-    `;
-    return { compile: () => query.compile(db) };
-  },
-);
+// A reason or result left null keeps what the row holds: a completed action has no reason, and a failed one may
+// have no result.
+const endingColumns: readonly ArrayColumn<Ending>[] = [
+  { name: 'id', type: 'text', of: (a) => a.id },
+  { name: 'state', type: 'text', of: (a) => a.ending.state },
+  { name: 'result', type: 'jsonb', of: (a) => (a.ending.result ? JSON.stringify(a.ending.result) : null) },
+  { name: 'reason', type: 'text', of: (a) => (a.ending.state === 'failed' ? a.ending.reason.slice(0, 500) : null) },
+  { name: 'now', type: 'timestamptz', of: (a) => a.now },
+  { name: 'sequence_key', type: 'text', of: (a) => a.sequenceKey },
+  { name: 'event_id', type: 'text', of: (a) => a.event.id },
+  { name: 'event_user_id', type: 'text', of: (a) => a.event.userId },
+  { name: 'event_type', type: 'text', of: (a) => a.event.type },
+  { name: 'event_data', type: 'jsonb', of: (a) => a.event.data },
+];
+
+// The ending of every executed action, whatever the number of endings and lines (an array per column). The events
+// are appended in the order of the endings. Each next action is read from the statement's snapshot, in which its
+// action still executes (hence `id <> that one`), as nextInSequence's order has it.
+const endActions = prepared((db, ...columns: unknown[]) => {
+  const { names, arrays } = unnestArrays(endingColumns, columns.slice(0, endingColumns.length) as unknown[][]);
+  const [cachedAt, ...movementColumns] = columns.slice(endingColumns.length) as MovementArguments;
+  const query = sql<{ id: string; ended: boolean; nextId: string | null; nextBackOfficeId: string | null }>`
+    with ${movementWrites(cachedAt, ...movementColumns)}, asked as (
+      select * from unnest(${arrays}) with ordinality as a(${names}, n)
+    ), ended as (
+      update queued_actions q
+      set state = a.state, result = coalesce(a.result, q.result), failure_reason = coalesce(a.reason, q.failure_reason), dts_finished = a.now
+      from asked a
+      where q.id = a.id and q.state = 'executing'
+      returning q.id
+    ), ending_events as (
+      insert into events (id, user_id, type, data, dts_created)
+      select a.event_id, a.event_user_id, a.event_type, a.event_data, a.now from asked a join ended using (id) order by a.n
+    )
+    select a.id, exists (select from ended where ended.id = a.id) as ended, next.id as next_id, next.back_office_id as next_back_office_id
+    from asked a
+    left join lateral (
+      select id, back_office_id from queued_actions
+      where sequence_key = a.sequence_key and state in ('queued', 'executing') and dts_expiry <= a.now and id <> a.id
+      order by dts_queued, id
+      limit 1
+    ) as next on true
+  `;
+  return { compile: () => query.compile(db) };
+});
 
 /**
  * Actions accepted since the relay last looked (their outbox rows, oldest first), with the outbox row's id, for
