@@ -59,13 +59,12 @@ export async function runIdempotent(
       await claim(trx, request, requestHash, null, null);
       const result = await work(trx);
       const executed = { ...request, summary: { ...request.summary, ...result.summary } };
-      await trx
-        .updateTable('idempotencyKeys')
-        .set({ status: result.status, response: JSON.stringify(result.body) })
-        .where('key', '=', request.key)
-        .execute();
-      // Last: from here to the commit every writer of the feeds waits for this one.
-      await appendLogs(trx, result.changes, logRow(executed, result.status, result.refusedCode ?? null, result.transactionId));
+      // Last, with the answer stored under the key: from here to the commit every writer of the feeds waits for this one.
+      await appendLogs(trx, result.changes, logRow(executed, result.status, result.refusedCode ?? null, result.transactionId), {
+        key: request.key,
+        status: result.status,
+        response: JSON.stringify(result.body),
+      });
       return { status: result.status, body: result.body, replayed: false };
     });
   } catch (error) {

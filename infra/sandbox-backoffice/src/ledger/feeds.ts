@@ -25,9 +25,15 @@ const feedLock = 0x5a4d_b0f1;
  * that (sub-statements run in no fixed order, and an unreferenced SELECT CTE does not run at all), so both
  * inserts select their rows from the materialized `lock` CTE: a row exists, and its identity value is drawn,
  * only after `lock` has produced its one row, that is after pg_advisory_xact_lock returned. The changes are
- * numbered in the order given (`ordinality`), as the feed's readers apply them.
+ * numbered in the order given (`ordinality`), as the feed's readers apply them. With `answer`, the same
+ * statement stores the answer under the request's idempotency key (the row the transaction claimed first).
  */
-export async function appendLogs(trx: Transaction<SandboxDatabase>, changes: ChangeInput[], operation: OperationInput): Promise<void> {
+export async function appendLogs(
+  trx: Transaction<SandboxDatabase>,
+  changes: ChangeInput[],
+  operation: OperationInput,
+  answer?: { key: string; status: number; response: string },
+): Promise<void> {
   const rows = changes.map((change) => {
     const { type, ...payload } = change;
     return {
@@ -40,6 +46,10 @@ export async function appendLogs(trx: Transaction<SandboxDatabase>, changes: Cha
   const o = operation;
   await sql`
     with lock as materialized (select pg_advisory_xact_lock(${feedLock}) as locked),
+    answered as (
+      update idempotency_keys set status = ${answer?.status ?? null}::integer, response = ${answer?.response ?? null}::jsonb
+      where ${answer !== undefined}::boolean and key = ${answer?.key ?? null}::text
+    ),
     logged as (
       insert into changes (type, account_id, transaction_id, payload)
       select c.item ->> 'type', c.item ->> 'accountId', c.item ->> 'transactionId', c.item -> 'payload'

@@ -1,4 +1,4 @@
-import type { Insertable, Transaction } from 'kysely';
+import { sql, type Insertable, type Transaction } from 'kysely';
 import { fromMinor, toMoney } from '@amplifi/money';
 import type { ChangeInput } from './feeds';
 import type { SandboxDatabase, TransactionsTable } from '../db/schema';
@@ -75,27 +75,31 @@ export interface Leg {
 
 /**
  * Writes the legs of a transaction and moves the balances of the customer accounts among them, in the
- * caller's transaction. The deferred trigger refuses the commit if the legs do not sum to zero.
- * Returns the customer accounts as they are after the posting.
+ * caller's transaction and in one statement. The deferred trigger refuses the commit if the legs do not sum
+ * to zero. Returns the customer accounts as they are after the posting, in the order of their first legs.
  */
 export async function post(trx: Trx, transaction: TransactionRow, legs: Leg[]): Promise<AccountRow[]> {
   const cur = transaction.currency;
-  await trx
-    .insertInto('postings')
-    .values(legs.map((leg) => ({ transactionId: transaction.id, accountId: leg.accountId, amount: fromMinor(leg.minor, cur).amount, currency: cur })))
-    .execute();
-  const updated: AccountRow[] = [];
-  for (const leg of legs) {
-    const row = await trx
-      .updateTable('accounts')
-      .set((eb) => ({ ledgerBalance: eb('ledgerBalance', '+', fromMinor(leg.minor, cur).amount), updatedAt: new Date() }))
-      .where('id', '=', leg.accountId)
-      .where('ledgerBalance', 'is not', null)
-      .returningAll()
-      .executeTakeFirst();
-    if (row) updated.push(row);
-  }
-  return updated;
+  const moves = new Map<string, bigint>();
+  for (const leg of legs) moves.set(leg.accountId, (moves.get(leg.accountId) ?? 0n) + leg.minor);
+  const amount = (minor: bigint) => fromMinor(minor, cur).amount;
+  const { rows } = await sql<AccountRow>`
+    with posted as (
+      insert into postings (transaction_id, account_id, amount, currency)
+      select ${transaction.id}::text, l.account_id, l.amount, ${cur}::text
+      from unnest(${legs.map((l) => l.accountId)}::text[], ${legs.map((l) => amount(l.minor))}::numeric[]) with ordinality as l(account_id, amount, n)
+      order by l.n
+    ), moves as (
+      select * from unnest(${[...moves.keys()]}::text[], ${[...moves.values()].map(amount)}::numeric[]) with ordinality as m(account_id, amount, n)
+    ), moved as (
+      update accounts a set ledger_balance = a.ledger_balance + m.amount, updated_at = ${new Date()}
+      from moves m
+      where a.id = m.account_id and a.ledger_balance is not null
+      returning a.*
+    )
+    select moved.* from moved join moves m on m.account_id = moved.id order by m.n
+  `.execute(trx);
+  return rows;
 }
 
 /** Places (positive) or releases (negative) a hold for a pending payment. */
