@@ -63,8 +63,8 @@ function commandLine(pid: string): string {
 }
 
 /**
- * CPU time so far of the given processes (label → pid), of every postgres process (a backend of a bench database
- * apart from the rest, told by its process title) and redis-server, and of the bench itself.
+ * CPU time so far of the given processes (label → pid), of every postgres process (the backends of each bench database
+ * apart from each other and from the rest, told by their process titles) and redis-server, and of the bench itself.
  */
 export function cpuSnapshot(processes: { label: string; pid: number }[]): CpuSnapshot {
   const ticks = new Map<number, { label: string; ticks: number }>();
@@ -74,7 +74,10 @@ export function cpuSnapshot(processes: { label: string; pid: number }[]): CpuSna
     if (!/^\d+$/.test(entry) || ticks.has(Number(entry))) continue;
     const stat = readStat(entry);
     if (stat?.comm === 'postgres') {
-      const label = commandLine(entry).includes('amplifi_bench') ? 'postgres (bench databases)' : 'postgres (server, other databases)';
+      // A backend's title names its database ("postgres: [cluster: ]user database host state"): AmpliFi's and the
+      // sandbox's apart.
+      const database = /^postgres: (?:\S+: )?\S+ (amplifi_bench\w*) /.exec(commandLine(entry))?.[1];
+      const label = database ? `postgres (${database})` : 'postgres (server, other databases)';
       ticks.set(Number(entry), { label, ticks: stat.ticks });
     } else if (stat?.comm === 'redis-server') {
       ticks.set(Number(entry), { label: 'redis', ticks: stat.ticks });
