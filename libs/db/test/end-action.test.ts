@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { KyselyPlugin } from 'kysely';
+import { sql, type KyselyPlugin } from 'kysely';
 import {
   claimForExecution,
   createCustomer,
+  createDb,
   createUser,
   endAction,
   insertAction,
@@ -206,6 +207,33 @@ describe('endAction, several in one turn', () => {
     ]);
     expect([one.ended, two.ended].filter(Boolean)).toHaveLength(1);
     expect((await stateOf(action)).events).toHaveLength(1);
+  });
+});
+
+describe('plans', () => {
+  it('the statements of an action (insert, claim, ending) are planned once per connection, not at every execution', async () => {
+    // One connection, so that its prepared statements are the ones looked at.
+    const one = createDb({ connectionString: database.url, poolSize: 1 });
+    try {
+      for (let i = 0; i < 8; i++) {
+        const account = await newAccount();
+        const id = `act_plan_${i}`;
+        await insertAction(one, { id, userId, kind: 'remittance', clientKey: null, requestHash: id, backOfficeId: 'bo1', payload: { sourceAccountId: account }, dtsQueued: now, dtsExpiry: now });
+        const claimed = await claimForExecution(one, id, now);
+        if (!claimed) throw new Error(`${id} was not claimed`);
+        await endAction(one, claimed, { state: 'completed', result: {} }, eventOf(claimed), [lineOf(claimed, account, '-1.00', '99.00')], now);
+      }
+      const { rows } = await sql<{ statement: string; genericPlans: string; customPlans: string }>`
+        select statement, generic_plans, custom_plans from pg_prepared_statements where statement like '%unnest%'
+      `.execute(one);
+      expect(rows.map((r) => r.statement.match(/^\s*(\w+ \w+)/)?.[1])).toEqual(expect.arrayContaining(['with inserted', 'update queued_actions']));
+      expect(rows.length).toBeGreaterThanOrEqual(3);
+      // Postgres makes a custom plan for each of the first five executions, then keeps the generic one (when it is
+      // not dearer than the custom ones were).
+      for (const row of rows) expect({ statement: row.statement.slice(0, 60), custom: Number(row.customPlans), generic: Number(row.genericPlans) }).toMatchObject({ custom: 5, generic: 3 });
+    } finally {
+      await one.destroy();
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import { jsonBuildObject } from 'kysely/helpers/postgres';
 import type { Db } from '../database';
 import { coalesced } from '../coalesced';
 import { prepared } from '../prepared';
+import { arrayArgument } from '../unnest';
 import type { Accounts } from '../schema.generated';
 import { liveBeneficiaryQuery, type BeneficiaryRow } from './beneficiaries';
 import { accountsLockedInIdOrder } from './transactions';
@@ -52,7 +53,7 @@ interface PayeeAsked {
 const accountsWithPayees = prepared((db, userIds: string[], accountIds: string[], beneficiaryIds: string[]) =>
   withBackOffice(db)
     .innerJoin(
-      sql<{ userId: string; accountId: string; beneficiaryId: string; n: string }>`unnest(${userIds}::text[], ${accountIds}::text[], ${beneficiaryIds}::text[]) with ordinality`.as<'asked'>(
+      sql<{ userId: string; accountId: string; beneficiaryId: string; n: string }>`unnest(${arrayArgument(userIds, 'text')}, ${arrayArgument(accountIds, 'text')}, ${arrayArgument(beneficiaryIds, 'text')}) with ordinality`.as<'asked'>(
         sql`asked(user_id, account_id, beneficiary_id, n)`,
       ),
       (join) => join.onRef('asked.accountId', '=', 'accounts.id').onRef('asked.userId', '=', 'accounts.userId'),
@@ -174,7 +175,7 @@ export interface BalanceWrite {
 const writeBalances = prepared((db, ids: string[], natives: string[], availables: string[], now: Date) => {
   const query = sql<AccountRow>`
     with input as (
-      select * from unnest(${ids}::text[], ${natives}::numeric[], ${availables}::numeric[]) as i(id, native, available)
+      select * from unnest(${arrayArgument(ids, 'text')}, ${arrayArgument(natives, 'numeric')}, ${arrayArgument(availables, 'numeric')}) as i(id, native, available)
     ), locked as (
       ${accountsLockedInIdOrder(sql`select id from input`)}
     ), changed as (

@@ -3,7 +3,7 @@ import type { Database, Db } from '../database';
 import { asError, coalesced } from '../coalesced';
 import { prepared } from '../prepared';
 import type { QueuedActions } from '../schema.generated';
-import { columnArrays, unnestArrays, type ArrayColumn } from '../unnest';
+import { arrayArgument, columnArrays, unnestArrays, type ArrayColumn } from '../unnest';
 import { eventValues, type NewEvent } from './events';
 import { movementArguments, movementWrites, type MovementArguments, type MovementLine } from './transactions';
 
@@ -148,7 +148,7 @@ const claim = prepared((db: Db, ids: string[], nows: Date[]) => {
       state = 'executing',
       dts_started = coalesce(queued_actions.dts_started, asked.now),
       attempts = queued_actions.attempts + 1
-    from unnest(${ids}::text[], ${nows}::timestamptz[]) as asked(id, now)
+    from unnest(${arrayArgument(ids, 'text')}, ${arrayArgument(nows, 'timestamptz')}) as asked(id, now)
     where queued_actions.id = asked.id
       and (
         queued_actions.state = 'executing'

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../database';
 import { prepared } from '../prepared';
-import { columnArrays, unnestArrays, type ArrayColumn } from '../unnest';
+import { arrayArgument, columnArrays, unnestArrays, type ArrayColumn } from '../unnest';
 
 export interface MovementLine {
   id: string;
@@ -86,7 +86,7 @@ const writeLines = prepared((db, dtsCached: Date, keepExisting: boolean[], ...co
   const { names, arrays } = unnestArrays(lineColumns, columns);
   const query = sql<WrittenRow>`
     with input as (
-      select * from unnest(${arrays}, ${keepExisting}::boolean[]) as i(${names}, keep_existing)
+      select * from unnest(${arrays}, ${arrayArgument(keepExisting, 'boolean')}) as i(${names}, keep_existing)
     ), before as (
       select t.* from transactions t join input i on t.account_id = i.account_id and t.transaction_id_bo = i.transaction_id_bo
     ), kept as (
@@ -204,7 +204,7 @@ export function movementWrites(cachedAt: Date, ...columns: unknown[][]) {
       insert into transactions (${names}) select * from unnest(${arrays}) as i(${names})
       ${updateSeenLine(cachedAt)}
     ), movement_balances as (
-      select * from unnest(${ids}::text[], ${userIds}::text[], ${natives}::numeric[], ${availables}::numeric[]) as b(id, user_id, native, available)
+      select * from unnest(${arrayArgument(ids, 'text')}, ${arrayArgument(userIds, 'text')}, ${arrayArgument(natives, 'numeric')}, ${arrayArgument(availables, 'numeric')}) as b(id, user_id, native, available)
     ), locked_accounts as (
       ${accountsLockedInIdOrder(sql`select id from movement_balances`)}
     ), balanced_accounts as (
