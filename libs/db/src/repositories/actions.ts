@@ -244,7 +244,7 @@ export interface EndedAction {
  * `executing`, so it cannot end twice.
  *
  * The endings of one turn of the event loop share the statement (see coalesced), each with its own `now`, event
- * and lines. Any failure of a shared statement makes each ending again on its own (as above), which the same
+ * and lines (when two of them carry balances of one account, the later-asked one's are written). Any failure of a shared statement makes each ending again on its own (as above), which the same
  * condition makes safe even when the shared one may have committed: an ending it made is then answered
  * `ended: false`, and its lines are written again as they were.
  */
