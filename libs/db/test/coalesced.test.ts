@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { KyselyPlugin } from 'kysely';
 import {
   claimForExecution,
   coalesced,
@@ -10,22 +9,14 @@ import {
   insertBeneficiary,
   upsertBackOffice,
   type ActionKind,
-  type Db,
   type NewAction,
 } from '@amplifi/db';
-import { linkTestAccount, useTestDatabase } from '@amplifi/testing';
+import { countingStatements, linkTestAccount, useTestDatabase } from '@amplifi/testing';
 
 const database = useTestDatabase();
 const now = new Date('2026-11-21T12:00:00Z');
 let ann = '';
 let bob = '';
-
-/** A handle on the test database that counts the statements run through it. */
-function counted(): { db: Db; statements: () => number } {
-  let statements = 0;
-  const plugin: KyselyPlugin = { transformQuery: (args) => args.node, transformResult: async (args) => (statements++, args.result) };
-  return { db: database.db.withPlugin(plugin), statements: () => statements };
-}
 
 let actions = 0;
 function action(userId: string, overrides: Partial<NewAction> = {}): NewAction {
@@ -85,7 +76,7 @@ describe('coalesced queries', () => {
   });
 
   it('insert the actions accepted together in one statement', async () => {
-    const { db, statements } = counted();
+    const { db, statements } = countingStatements(database.db);
     const results = await Promise.all([action(ann), action(bob), action(ann)].map((a) => insertAction(db, a)));
     expect(results.map((r) => r.created)).toEqual([true, true, true]);
     expect(statements()).toBe(1);
@@ -117,7 +108,7 @@ describe('coalesced queries', () => {
     const other = action(bob, { dtsQueued: at(-1_500), dtsExpiry: at(-500), payload: { sourceAccountId: 'order-b' } });
     const notDue = action(bob, { dtsQueued: at(-1_000), dtsExpiry: at(60_000), payload: { sourceAccountId: 'order-c' } });
     for (const a of [earlier, later, other, notDue]) await insertAction(database.db, a);
-    const { db, statements } = counted();
+    const { db, statements } = countingStatements(database.db);
     const claimed = await Promise.all([later, earlier, other, notDue].map((a) => claimForExecution(db, a.id, now)));
     expect(statements()).toBe(1);
     expect(claimed.map((c) => c?.state)).toEqual([undefined, 'executing', 'executing', undefined]);
@@ -136,7 +127,7 @@ describe('coalesced queries', () => {
     ];
     const alone = [];
     for (const ask of asks) alone.push(await findUserAccountAndPayee(database.db, ask[0], ask[1], ask[2]));
-    const { db, statements } = counted();
+    const { db, statements } = countingStatements(database.db);
     const together = await Promise.all(asks.map(([userId, accountId, beneficiaryId]) => findUserAccountAndPayee(db, userId, accountId, beneficiaryId)));
     expect(statements()).toBe(1);
     expect(together).toEqual(alone);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sql, type KyselyPlugin } from 'kysely';
+import { sql } from 'kysely';
 import {
   claimForExecution,
   createCustomer,
@@ -9,12 +9,11 @@ import {
   insertAction,
   recordMovements,
   upsertBackOffice,
-  type Db,
   type MovementLine,
   type NewEvent,
   type QueuedAction,
 } from '@amplifi/db';
-import { linkTestAccount, useTestDatabase } from '@amplifi/testing';
+import { countingStatements, linkTestAccount, useTestDatabase } from '@amplifi/testing';
 
 const database = useTestDatabase();
 const now = new Date('2026-11-21T12:00:00Z');
@@ -150,20 +149,13 @@ describe('endAction', () => {
   });
 });
 
-/** A handle on the test database that counts the statements run through it. */
-function counted(): { db: Db; statements: () => number } {
-  let statements = 0;
-  const plugin: KyselyPlugin = { transformQuery: (args) => args.node, transformResult: async (args) => (statements++, args.result) };
-  return { db: database.db.withPlugin(plugin), statements: () => statements };
-}
-
 describe('endAction, several in one turn', () => {
   it('shares one statement: each action ends with its own event, lines, balance and next action', async () => {
     const [a, b, c] = [await newAccount(), await newAccount(), await newAccount()];
     const [first, second, third] = [await executing(a), await executing(b), await executing(c)];
     const nextOnB = await queue(b);
     const later = new Date(now.getTime() + 1_000);
-    const { db, statements } = counted();
+    const { db, statements } = countingStatements(database.db);
     const ended = await Promise.all([
       endAction(db, first, { state: 'completed', result: { n: 1 } }, eventOf(first), [lineOf(first, a, '-1.00', '99.00')], now),
       endAction(db, second, { state: 'completed', result: { n: 2 } }, eventOf(second), [lineOf(second, b, '-2.00', '98.00')], later),

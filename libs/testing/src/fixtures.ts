@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
+import type { KyselyPlugin } from 'kysely';
 import { createDb, insertAccountIfAbsent, type Db, type NewAccount } from '@amplifi/db';
 import { cloneTemplate, databaseUrl, dropDatabase } from './databases';
 
@@ -60,4 +61,11 @@ export async function linkTestAccount(db: Db, account: Pick<NewAccount, 'id' | '
     isMain: false,
     ...account,
   });
+}
+
+/** A handle on `db` that counts the statements run through it (to hold that calls share one). */
+export function countingStatements(db: Db): { db: Db; statements: () => number } {
+  let statements = 0;
+  const plugin: KyselyPlugin = { transformQuery: (args) => args.node, transformResult: async (args) => (statements++, args.result) };
+  return { db: db.withPlugin(plugin), statements: () => statements };
 }
