@@ -88,7 +88,7 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   try {
     const machine = await machineInfo(serverUrl, redisUrl);
-    log('bench', `run ${id} on ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, Postgres ${machine.postgres}, Redis ${machine.redis}; load ${machine.loadAverageAtStart.join(' ')}`);
+    log('bench', `run ${id} on ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, Postgres ${machine.postgres} (autovacuum ${machine.postgresAutovacuum}), Redis ${machine.redis}; load ${machine.loadAverageAtStart.join(' ')}`);
     log('bench', `logs in ${path.relative(process.cwd(), stack.logDir)}`);
     await stack.prepare();
     for (const scenario of selected) {

@@ -12,7 +12,10 @@ export interface PhaseRecord {
 }
 
 export interface PhaseRecorder {
-  /** ScenarioContext.measure: runs a phase and records its CPU use, database activity and profile window. */
+  /**
+   * ScenarioContext.measure: vacuums and analyzes the databases (Stack.vacuumAnalyze), then runs a phase and
+   * records its CPU use, database activity and profile window.
+   */
   measure<T>(label: string, phase: () => Promise<T>, operations?: (result: T) => number): Promise<T>;
   /** The phases' spans of the monotonic clock, for the profile summaries. */
   windows: Window[];
@@ -29,6 +32,7 @@ export function phaseRecorder(stack: Stack, scenario: string, log: (message: str
     windows,
     phases,
     async measure<T>(label: string, phase: () => Promise<T>, operations?: (result: T) => number): Promise<T> {
+      await stack.vacuumAnalyze();
       const dbBefore = await stack.dbSnapshot();
       const cpuBefore = cpuSnapshot(processes());
       const startUs = monotonicUs();

@@ -111,6 +111,8 @@ export interface MachineInfo {
   os: string;
   node: string;
   postgres: string;
+  /** The server's autovacuum setting: with it off, only the bench's own VACUUM ANALYZE keeps statistics. */
+  postgresAutovacuum: string;
   redis: string;
   gitCommit: string;
   /** 1, 5 and 15 minute load averages when the run started: other work on the machine shows here. */
@@ -121,6 +123,7 @@ export async function machineInfo(databaseUrl: string, redisUrl: string): Promis
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const postgres = (await client.query<{ server_version: string }>('show server_version')).rows[0]?.server_version ?? 'unknown';
+  const postgresAutovacuum = (await client.query<{ autovacuum: string }>('show autovacuum')).rows[0]?.autovacuum ?? 'unknown';
   await client.end();
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   const info = await redis.info('server');
@@ -134,6 +137,7 @@ export async function machineInfo(databaseUrl: string, redisUrl: string): Promis
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     postgres,
+    postgresAutovacuum,
     redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
     gitCommit: gitDescription(),
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),

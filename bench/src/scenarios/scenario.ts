@@ -53,8 +53,9 @@ export interface ScenarioContext {
   params: BenchParams;
   log(message: string): void;
   /**
-   * Runs a measured phase (AmpliFi's or a baseline's): CPU use and database activity are recorded (per operation
-   * when `operations` says how many the phase made), and --profile summarises only these windows.
+   * Runs a measured phase (AmpliFi's or a baseline's) after a VACUUM ANALYZE of the databases (as autovacuum
+   * would have left them): CPU use and database activity are recorded (per operation when `operations` says how
+   * many the phase made), and --profile summarises only these windows.
    */
   measure<T>(label: string, phase: () => Promise<T>, operations?: (result: T) => number): Promise<T>;
 }
