@@ -3,6 +3,7 @@ export { ensureDatabase, migrateToLatest, migrationsFolder } from './migrate';
 export { codegenArgs, generatedSchemaFile } from './codegen-args';
 export { coalesced } from './coalesced';
 export { prepared } from './prepared';
+export { readServerSettings, serverSettingWarnings, warnAboutServerSettings, type ServerSettings } from './server-settings';
 export {
   createSession,
   findLiveSession,

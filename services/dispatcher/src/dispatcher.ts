@@ -2,7 +2,7 @@ import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { HealthTransition } from '@amplifi/backoffice';
 import { backOfficeAccess } from '@amplifi/cache';
-import { createDb, listBackOffices } from '@amplifi/db';
+import { createDb, listBackOffices, warnAboutServerSettings } from '@amplifi/db';
 import { actionQueueName, createWorker, QueueRegistry } from '@amplifi/queue';
 import { FieldCipher } from '@amplifi/security';
 import type { Logger } from '@amplifi/telemetry';
@@ -108,6 +108,7 @@ export function createDispatcher(config: DispatcherConfig, logger: Logger, now: 
   return {
     async start() {
       await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
+      await warnAboutServerSettings(db, (message) => logger.warn(message));
       await redis.connect();
       await redis.ping();
       await ensureWorkers();

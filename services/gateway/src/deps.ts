@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { HealthMonitor } from '@amplifi/backoffice';
 import { backOfficeAccess } from '@amplifi/cache';
-import { createDb } from '@amplifi/db';
+import { createDb, warnAboutServerSettings } from '@amplifi/db';
 import { FieldCipher } from '@amplifi/security';
 import { QueueRegistry } from '@amplifi/queue';
 import type { Logger } from '@amplifi/telemetry';
@@ -36,6 +36,7 @@ export function createDeps(config: GatewayConfig, logger: Logger): AppDeps & { m
     now: () => new Date(),
     /** The background parts: back-office health probes and the session revocation listener. */
     async start() {
+      await warnAboutServerSettings(db, (message) => logger.warn(message));
       monitor.start();
       await sessions.listen(config.DATABASE_URL, logger);
     },

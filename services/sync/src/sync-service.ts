@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { backOfficeAccess } from '@amplifi/cache';
-import { createDb } from '@amplifi/db';
+import { createDb, warnAboutServerSettings } from '@amplifi/db';
 import { FieldCipher } from '@amplifi/security';
 import type { Logger } from '@amplifi/telemetry';
 import type { SyncComponent } from './component';
@@ -49,6 +49,7 @@ export function createSyncService(config: SyncConfig, logger: Logger, now: () =>
   return {
     async start() {
       await Promise.all([db.selectNoFrom((eb) => eb.lit(1).as('one')).execute(), redis.connect().then(() => redis.ping())]);
+      await warnAboutServerSettings(db, (message) => logger.warn(message));
       for (const component of components) {
         await component.start();
         started.push(component);
