@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { databaseUrl } from '@amplifi/testing';
-import { phaseRecorder } from './phases';
+import { phaseRecorder, STOLEN_SHARE_FLAGGED } from './phases';
 import { formatSummary, summarizeProfile, type ProfileSummary, type Window } from './profile-summary';
 import { machineInfo, markdownTable, textTable, writeResults, type Row } from './report';
 import { benchParams, scenarios, type Scenario } from './scenarios';
@@ -86,6 +86,7 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const details: Record<string, unknown> = {};
   const failures: string[] = [];
+  const disturbed: string[] = [];
   try {
     const machine = await machineInfo(serverUrl, redisUrl);
     log('bench', `run ${id} on ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, Postgres ${machine.postgres} (autovacuum ${machine.postgresAutovacuum}), Redis ${machine.redis}; load ${machine.loadAverageAtStart.join(' ')}`);
@@ -100,6 +101,10 @@ async function main(): Promise<number> {
         const outcome = await scenario.run({ stack: scenarioStack, params, log: (message) => log(scenario.name, message), measure: recorder.measure });
         rows.push(...outcome.rows);
         details[scenario.name] = { ...outcome.details, phases: recorder.phases, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() };
+        for (const { phase, cpu } of recorder.phases) {
+          const stolen = cpu.coresUsed['stolen by the hypervisor'] ?? 0;
+          if (stolen >= STOLEN_SHARE_FLAGGED * cpu.cores) disturbed.push(`${scenario.name} "${phase}" (${stolen} cores stolen)`);
+        }
       } catch (error) {
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         failures.push(`${scenario.name}: ${message}`);
@@ -117,8 +122,9 @@ async function main(): Promise<number> {
     }
     console.log(`\n${textTable(rows)}\n`);
     if (markdown) console.log(`${markdownTable(rows)}\n`);
+    if (disturbed.length > 0) console.log(`Measured while the hypervisor took ${STOLEN_SHARE_FLAGGED * 100} % of the cores or more (do not compare these figures): ${disturbed.join('; ')}\n`);
     const file = path.join(benchRoot, 'results.json');
-    writeResults(file, { machine, options: { scenarios: selected.map((s) => s.name), ...params, profile }, rows, details });
+    writeResults(file, { machine, options: { scenarios: selected.map((s) => s.name), ...params, profile }, rows, details, disturbed });
     log('bench', `results written to ${path.relative(process.cwd(), file)}`);
     for (const failure of failures) console.error(`scenario failed: ${failure}`);
   } finally {

@@ -3,6 +3,13 @@ import { dbDelta, STATS_FLUSH_MS, type DbCounters } from './db-activity';
 import { monotonicUs, type Window } from './profile-summary';
 import type { Stack } from './stack';
 
+/**
+ * A phase during which the hypervisor took at least this share of the machine's cores measured a slower
+ * machine than the phases around it (the other tenants' load comes and goes within a run): its figures are
+ * flagged, not compared.
+ */
+export const STOLEN_SHARE_FLAGGED = 0.1;
+
 /** What one measured phase cost the machine and the databases. */
 export interface PhaseRecord {
   phase: string;
@@ -45,6 +52,8 @@ export function phaseRecorder(stack: Stack, scenario: string, log: (message: str
       phases.push({ phase: label, cpu, db, ...(count ? { operations: count } : {}) });
       const cores = Object.entries(cpu.coresUsed).map(([name, used]) => `${name} ${used}`).join(', ');
       log(`cpu during "${label}": machine ${Math.round(cpu.machineBusy * 100)} % busy of ${cpu.cores} cores; cores used: ${cores}`);
+      const stolen = cpu.coresUsed['stolen by the hypervisor'] ?? 0;
+      if (stolen >= STOLEN_SHARE_FLAGGED * cpu.cores) log(`WARNING: the hypervisor took ${stolen} of ${cpu.cores} cores during "${label}": its figures are not comparable with other runs'`);
       if (count) {
         const perOperation = Object.entries(db).map(([name, d]) => `${name} ${(d.transactions / count).toFixed(1)}`).join(', ');
         log(`database transactions per operation (${count} operations): ${perOperation}`);

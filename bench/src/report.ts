@@ -160,6 +160,8 @@ export interface Results {
   rows: Row[];
   /** Per scenario: the parameters and every raw figure behind its rows. */
   details: Record<string, unknown>;
+  /** The measured phases during which the hypervisor took a tenth of the cores or more (see STOLEN_SHARE_FLAGGED). */
+  disturbed: string[];
 }
 
 export function writeResults(file: string, results: Results): void {
