@@ -101,10 +101,7 @@ async function main(): Promise<number> {
         const outcome = await scenario.run({ stack: scenarioStack, params, log: (message) => log(scenario.name, message), measure: recorder.measure });
         rows.push(...outcome.rows);
         details[scenario.name] = { ...outcome.details, phases: recorder.phases, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() };
-        for (const { phase, cpu } of recorder.phases) {
-          const stolen = cpu.coresUsed['stolen by the hypervisor'] ?? 0;
-          if (stolen >= STOLEN_SHARE_FLAGGED * cpu.cores) disturbed.push(`${scenario.name} "${phase}" (${stolen} cores stolen)`);
-        }
+        for (const { phase, disturbedBy } of recorder.phases) if (disturbedBy !== undefined) disturbed.push(`${scenario.name} "${phase}" (${disturbedBy} cores stolen)`);
       } catch (error) {
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         failures.push(`${scenario.name}: ${message}`);

@@ -16,6 +16,8 @@ export interface PhaseRecord {
   cpu: CpuUsage;
   db: Record<string, DbCounters>;
   operations?: number;
+  /** The cores the hypervisor took during the phase, when they reached STOLEN_SHARE_FLAGGED of the machine. */
+  disturbedBy?: number;
 }
 
 export interface PhaseRecorder {
@@ -49,11 +51,12 @@ export function phaseRecorder(stack: Stack, scenario: string, log: (message: str
       await new Promise((resolve) => setTimeout(resolve, STATS_FLUSH_MS));
       const db = dbDelta(dbBefore, await stack.dbSnapshot());
       const count = operations?.(result);
-      phases.push({ phase: label, cpu, db, ...(count ? { operations: count } : {}) });
+      const stolen = cpu.coresUsed['stolen by the hypervisor'] ?? 0;
+      const disturbed = stolen >= STOLEN_SHARE_FLAGGED * cpu.cores;
+      phases.push({ phase: label, cpu, db, ...(count ? { operations: count } : {}), ...(disturbed ? { disturbedBy: stolen } : {}) });
       const cores = Object.entries(cpu.coresUsed).map(([name, used]) => `${name} ${used}`).join(', ');
       log(`cpu during "${label}": machine ${Math.round(cpu.machineBusy * 100)} % busy of ${cpu.cores} cores; cores used: ${cores}`);
-      const stolen = cpu.coresUsed['stolen by the hypervisor'] ?? 0;
-      if (stolen >= STOLEN_SHARE_FLAGGED * cpu.cores) log(`WARNING: the hypervisor took ${stolen} of ${cpu.cores} cores during "${label}": its figures are not comparable with other runs'`);
+      if (disturbed) log(`WARNING: the hypervisor took ${stolen} of ${cpu.cores} cores during "${label}": its figures are not comparable with other runs`);
       if (count) {
         const perOperation = Object.entries(db).map(([name, d]) => `${name} ${(d.transactions / count).toFixed(1)}`).join(', ');
         log(`database transactions per operation (${count} operations): ${perOperation}`);

@@ -18,8 +18,8 @@ export async function readServerSettings(db: Db): Promise<ServerSettings> {
  * What an operator should hear about the server's settings. Without autovacuum (or the statistics it runs on)
  * nothing analyzes the tables as they grow: Postgres keeps the plans it made for them when they were small, on
  * every long-lived connection (a sequential scan of accounts for every remittance, where an index lookup is
- * meant), and dead rows pile up. Measured on the bench with autovacuum off: twice the database CPU per
- * remittance (BENCHMARKS.md, phase 7).
+ * meant), and dead rows pile up. Measured on the bench with autovacuum off: up to twice the database CPU
+ * per remittance (BENCHMARKS.md, phase 7).
  */
 export function serverSettingWarnings(settings: ServerSettings): string[] {
   const warnings: string[] = [];
