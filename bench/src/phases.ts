@@ -42,6 +42,9 @@ export function phaseRecorder(stack: Stack, scenario: string, log: (message: str
     phases,
     async measure<T>(label: string, phase: () => Promise<T>, operations?: (result: T) => number): Promise<T> {
       await stack.vacuumAnalyze();
+      // The vacuum's own transactions reach pg_stat_database when its backend flushes them: before the phase's
+      // first snapshot, not inside the phase's count.
+      await new Promise((resolve) => setTimeout(resolve, STATS_FLUSH_MS));
       const dbBefore = await stack.dbSnapshot();
       const cpuBefore = cpuSnapshot(processes());
       const startUs = monotonicUs();
