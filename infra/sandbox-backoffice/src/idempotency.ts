@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import type { SandboxDb } from './db/database';
+import { prepared, type SandboxDb } from './db/database';
 import type { SandboxDatabase } from './db/schema';
 import { errorBody, SandboxError } from './errors';
 import { appendLogs, type ChangeInput, type OperationInput } from './ledger/feeds';
@@ -89,14 +89,14 @@ async function recordRefusal(db: SandboxDb, request: IdempotentRequest, requestH
   }
 }
 
+// The first statement of every write.
+const claimKey = prepared((db, key: string, operation: string, requestHash: string, status: number | null, response: string | null) =>
+  db.insertInto('idempotencyKeys').values({ key, operation, requestHash, status, response }).onConflict((oc) => oc.column('key').doNothing()).returning('key'),
+);
+
 async function claim(trx: Transaction<SandboxDatabase>, request: IdempotentRequest, requestHash: string, status: number | null, body: unknown): Promise<void> {
-  const inserted = await trx
-    .insertInto('idempotencyKeys')
-    .values({ key: request.key, operation: request.operation, requestHash, status, response: body === null ? null : JSON.stringify(body) })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .returning('key')
-    .executeTakeFirst();
-  if (!inserted) throw new KeyTaken();
+  const inserted = await claimKey(trx, request.key, request.operation, requestHash, status, body === null ? null : JSON.stringify(body));
+  if (inserted.length === 0) throw new KeyTaken();
 }
 
 async function replay(db: SandboxDb, request: IdempotentRequest, requestHash: string): Promise<IdempotentResponse> {

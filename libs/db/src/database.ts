@@ -1,6 +1,6 @@
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { NamedStatementClient } from './named-statements';
+import { NamedStatementClient } from '@amplifi/pg-prepared';
 import type { DB } from './schema.generated';
 
 export type Database = DB;

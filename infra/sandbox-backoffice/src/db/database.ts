@@ -1,10 +1,14 @@
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import { Migrator, type MigrationProvider } from 'kysely/migration';
 import pg from 'pg';
+import { NamedStatementClient, preparedFor } from '@amplifi/pg-prepared';
 import { migrations } from './migrations';
 import type { SandboxDatabase } from './schema';
 
 export type SandboxDb = Kysely<SandboxDatabase>;
+
+/** The hot statements of a movement: built, compiled and named once, then only bound and run (see @amplifi/pg-prepared). */
+export const prepared = preparedFor<SandboxDatabase>();
 
 /** `sandbox-usd` → `sandbox_usd`: one Postgres schema per instance, so instances share a database safely. */
 export function schemaFor(sandboxId: string): string {
@@ -29,6 +33,9 @@ export function createSandboxDb(connectionString: string, schema: string, poolSi
     // Every connection works inside the instance's schema, raw SQL and the migrations included.
     options: `-c search_path=${schema}`,
     types,
+    // Runs the `prepared` statements as server-side prepared statements; each connection keeps to the
+    // instance's schema, so a statement's tables are the same every time it runs.
+    Client: NamedStatementClient,
   });
   // An idle connection that dies (Postgres restarted, the test database dropped) must not crash the process;
   // the pool has already dropped it.

@@ -2,7 +2,7 @@ import { sql, type Insertable, type Transaction } from 'kysely';
 import { toMoney } from '@amplifi/money';
 import type { Change, Operation } from '@amplifi/backoffice';
 import type { OperationsTable, SandboxDatabase } from '../db/schema';
-import type { SandboxDb } from '../db/database';
+import { prepared, type SandboxDb } from '../db/database';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -44,24 +44,66 @@ export async function appendLogs(
     };
   });
   const o = operation;
-  await sql`
-    with lock as materialized (select pg_advisory_xact_lock(${feedLock}) as locked),
-    answered as (
-      update idempotency_keys set status = ${answer?.status ?? null}::integer, response = ${answer?.response ?? null}::jsonb
-      where ${answer !== undefined}::boolean and key = ${answer?.key ?? null}::text
-    ),
-    logged as (
-      insert into changes (type, account_id, transaction_id, payload)
-      select c.item ->> 'type', c.item ->> 'accountId', c.item ->> 'transactionId', c.item -> 'payload'
-      from lock, jsonb_array_elements(${JSON.stringify(rows)}::jsonb) with ordinality as c(item, n)
-      order by c.n
-    )
-    insert into operations (idempotency_key, operation, status, result, code, transaction_id, amount, currency, source_account_id, destination_account_id)
-    select ${o.idempotencyKey}::text, ${o.operation}::text, ${o.status}::integer, ${o.result}::text, ${o.code ?? null}::text, ${o.transactionId ?? null}::text,
-      ${o.amount ?? null}::numeric, ${o.currency ?? null}::text, ${o.sourceAccountId ?? null}::text, ${o.destinationAccountId ?? null}::text
-    from lock
-  `.execute(trx);
+  await appendStatement(
+    trx,
+    answer !== undefined,
+    answer?.key ?? null,
+    answer?.status ?? null,
+    answer?.response ?? null,
+    JSON.stringify(rows),
+    o.idempotencyKey,
+    o.operation,
+    o.status,
+    o.result,
+    o.code ?? null,
+    o.transactionId ?? null,
+    o.amount ?? null,
+    o.currency ?? null,
+    o.sourceAccountId ?? null,
+    o.destinationAccountId ?? null,
+  );
 }
+
+// The last statement of every write (prepared: built, compiled and planned once per connection).
+const appendStatement = prepared(
+  (
+    db,
+    answered: boolean,
+    key: string | null,
+    status: number | null,
+    response: string | null,
+    changes: string,
+    idempotencyKey: string,
+    operation: string,
+    operationStatus: number,
+    result: string,
+    code: string | null,
+    transactionId: string | null,
+    amount: string | null,
+    currency: string | null,
+    sourceAccountId: string | null,
+    destinationAccountId: string | null,
+  ) => {
+    const query = sql`
+      with lock as materialized (select pg_advisory_xact_lock(${feedLock}) as locked),
+      answered as (
+        update idempotency_keys set status = ${status}::integer, response = ${response}::jsonb
+        where ${answered}::boolean and key = ${key}::text
+      ),
+      logged as (
+        insert into changes (type, account_id, transaction_id, payload)
+        select c.item ->> 'type', c.item ->> 'accountId', c.item ->> 'transactionId', c.item -> 'payload'
+        from lock, jsonb_array_elements(${changes}::jsonb) with ordinality as c(item, n)
+        order by c.n
+      )
+      insert into operations (idempotency_key, operation, status, result, code, transaction_id, amount, currency, source_account_id, destination_account_id)
+      select ${idempotencyKey}::text, ${operation}::text, ${operationStatus}::integer, ${result}::text, ${code}::text, ${transactionId}::text,
+        ${amount}::numeric, ${currency}::text, ${sourceAccountId}::text, ${destinationAccountId}::text
+      from lock
+    `;
+    return { compile: () => query.compile(db) };
+  },
+);
 
 const changesPageSize = 100;
 
