@@ -3,9 +3,12 @@ import type { Rail } from '@amplifi/backoffice';
 import type { SandboxDb } from './db/database';
 import type { EventPush } from './event-push';
 import type { Faults } from './faults';
+import type { Feeds } from './ledger/feeds';
 
 export interface SandboxDeps {
   db: SandboxDb;
+  /** The change feed and the operations log, read up to their horizons. */
+  feeds: Feeds;
   settings: {
     id: string;
     currencies: readonly string[];

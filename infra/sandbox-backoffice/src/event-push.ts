@@ -2,11 +2,12 @@ import { backOfficeSignatureHeader, signBackOfficeEvent, type EventSubscription 
 import type { Logger } from '@amplifi/telemetry';
 import type { SandboxDb } from './db/database';
 import type { Faults } from './faults';
-import { readChanges } from './ledger/feeds';
+import type { Feeds } from './ledger/feeds';
 import { newId } from './ledger/ids';
 
 export interface EventPushOptions {
   db: SandboxDb;
+  feeds: Feeds;
   backOfficeId: string;
   faults: Faults;
   logger: Logger;
@@ -58,10 +59,11 @@ export class EventPush {
 
   async subscribe(url: string, secret: string): Promise<EventSubscription> {
     const { db } = this.options;
-    const last = await db.selectFrom('changes').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    // From the feed's horizon, not its highest seq: a row below that may still be committing, and would be missed.
+    const cursor = await this.options.feeds.changesHorizon();
     const row = await db
       .insertInto('eventSubscriptions')
-      .values({ id: newId('es'), url, secret, cursor: String(last?.seq ?? '0') })
+      .values({ id: newId('es'), url, secret, cursor })
       .returningAll()
       .executeTakeFirstOrThrow();
     this.kick();
@@ -100,7 +102,7 @@ export class EventPush {
   private async drain(subscription: { id: string; url: string; secret: string; cursor: string; failures: number }): Promise<void> {
     let cursor = subscription.cursor;
     for (;;) {
-      const page = await readChanges(this.options.db, BigInt(cursor));
+      const page = await this.options.feeds.readChanges(BigInt(cursor));
       if (page.changes.length === 0) return;
       const body = JSON.stringify({ backOfficeId: this.options.backOfficeId, changes: page.changes });
       const error = await this.post(subscription, body);

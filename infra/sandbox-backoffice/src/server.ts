@@ -7,6 +7,7 @@ import { createSandboxDb, prepareDatabase, schemaFor } from './db/database';
 import { EventPush } from './event-push';
 import { Faults } from './faults';
 import { ensureSettlementAccounts } from './ledger/customers';
+import { Feeds } from './ledger/feeds';
 
 export interface RunningSandbox {
   url: string;
@@ -29,9 +30,11 @@ export async function startSandbox(config: SandboxConfig, options: StartOptions 
   await ensureSettlementAccounts(db, config.SANDBOX_CURRENCIES);
 
   const faults = new Faults();
-  const events = new EventPush({ db, backOfficeId: config.SANDBOX_ID, faults, logger });
+  const feeds = new Feeds(db, logger);
+  const events = new EventPush({ db, feeds, backOfficeId: config.SANDBOX_ID, faults, logger });
   const app = createSandboxApp({
     db,
+    feeds,
     faults,
     events,
     logger,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { useSandbox } from './support';
 
 const sandbox = useSandbox({ label: 'feeds' });
@@ -66,6 +67,36 @@ describe('GET /changes/:cursor', () => {
     writing = false;
     await follower;
     expect(followed).toEqual((await readAll(start)).changes.map((c) => c.seq));
+  });
+
+  it('holds readers below a change whose transaction is still running, and gives it in order once it commits', async () => {
+    const start = (await readAll()).cursor;
+    const account = await sandbox.openAccount();
+    const before = (await readAll(start)).changes.map((c) => c.type);
+    // A writer that has drawn its seq and not committed, as a slow movement is between its append and its commit.
+    const slow = new pg.Client({ connectionString: sandbox.instance.databaseUrl, options: `-c search_path=${sandbox.instance.schema}` });
+    await slow.connect();
+    try {
+      await slow.query('begin');
+      const [held] = (await slow.query<{ seq: string }>(`insert into changes (type, payload) values ('test.held', '{}') returning seq`)).rows;
+      await sandbox.post('/simulate/deposit', { accountIdBO: account, amount: '1', currency: 'USD', narrative: 'later' });
+
+      // The deposit's changes are committed, but they come after the held seq: a reader gets nothing past it
+      // (having waited for the writer, in vain, for a while).
+      const waiting = await readAll(start);
+      expect(waiting.changes.map((c) => c.type)).toEqual(before);
+      expect(BigInt(waiting.cursor)).toBeLessThan(BigInt(held!.seq));
+
+      // A read made while the writer runs waits for it, and answers both in seq order once it commits.
+      const reading = readAll(waiting.cursor);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await slow.query('commit');
+      const { changes } = await reading;
+      expect(changes.map((c) => c.type)).toEqual(['test.held', 'transaction.posted', 'balance.changed']);
+      expect(changes[0]!.seq).toBe(held!.seq);
+    } finally {
+      await slow.end();
+    }
   });
 
   it('refuses a cursor that is not one', async () => {

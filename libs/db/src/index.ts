@@ -159,15 +159,12 @@ export {
 } from './repositories/webhooks';
 export {
   claimWebhookEndpoints,
-  lastAssignedEventSeq,
   nextWebhookReplay,
   nextWebhookRetry,
   recordWebhookAttempts,
   releaseWebhookLease,
   renewWebhookLease,
-  runningTransactionIds,
   subscribedEventsAfter,
-  visibleEventRun,
   type AttemptsRecord,
   type DeliveryRecord,
   type EndpointStateChange,

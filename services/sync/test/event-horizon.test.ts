@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { appendEvents, runningTransactionIds, type Db, type EventRow } from '@amplifi/db';
+import { appendEvents, type Db, type EventRow } from '@amplifi/db';
+import { runningTransactionIds } from '@amplifi/log-horizon';
 import { createLogger } from '@amplifi/telemetry';
 import { useTestDatabase } from '@amplifi/testing';
 import { EventHorizon } from '../src/webhooks/event-horizon';

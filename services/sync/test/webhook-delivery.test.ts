@@ -148,7 +148,7 @@ describe('order per endpoint', () => {
       const later = await world.append('transaction.posted', { n: 2 });
       expect(BigInt(later.seq)).toBeGreaterThan(BigInt(earlier!.seq));
       await waitFor(
-        () => world.logs.some((l) => l.msg === 'waiting for transactions that may still write earlier events' && (l.transactionIds as string[]).includes(writer!)),
+        () => world.logs.some((l) => l.msg === 'waiting for transactions that may still write earlier rows' && (l.transactionIds as string[]).includes(writer!)),
         { what: 'the deliverer to wait for the transaction in progress' },
       );
       expect(receiver.deliveries).toEqual([]);

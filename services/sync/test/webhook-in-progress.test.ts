@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { appendEvents, runningTransactionIds, type EventRow } from '@amplifi/db';
+import { appendEvents, type EventRow } from '@amplifi/db';
+import { runningTransactionIds } from '@amplifi/log-horizon';
 import { waitFor } from '@amplifi/testing';
 import { useDeliveryWorld } from './delivery-world';
 import { openTransaction } from './open-transaction';
@@ -10,7 +11,7 @@ const world = useDeliveryWorld();
 const ids = (events: EventRow[]) => events.map((e) => e.id);
 
 const waitingFor = (xid: string) =>
-  waitFor(() => world.logs.some((l) => l.msg === 'waiting for transactions that may still write earlier events' && (l.transactionIds as string[]).includes(xid)), {
+  waitFor(() => world.logs.some((l) => l.msg === 'waiting for transactions that may still write earlier rows' && (l.transactionIds as string[]).includes(xid)), {
     what: 'the deliverer to wait for the transaction in progress',
   });
 

@@ -1,4 +1,6 @@
 import { sql, type Insertable, type Transaction } from 'kysely';
+import { LogHorizon, tableLogProbe } from '@amplifi/log-horizon';
+import type { Logger } from '@amplifi/telemetry';
 import { toMoney } from '@amplifi/money';
 import type { Change, Operation } from '@amplifi/backoffice';
 import type { OperationsTable, SandboxDatabase } from '../db/schema';
@@ -11,22 +13,15 @@ export type ChangeInput = DistributiveOmit<Change, 'seq' | 'dtsCreated'>;
 
 export type OperationInput = Insertable<OperationsTable>;
 
-// Any constant; it names the lock that orders writers of the change feed and the operations log.
-const feedLock = 0x5a4d_b0f1;
-
 /**
- * Appends a transaction's changes and its operations-log row. Called last in the transaction: the lock is
- * held until commit, so rows become visible in the order of their sequence numbers and a reader that
- * has passed seq N never later finds a row below N appearing. Without it, a slower transaction could
- * commit seq 11 after a reader had already moved past 12.
+ * Appends a transaction's changes and its operations-log row, in one statement (with `answer`, it also stores
+ * the answer under the request's idempotency key, the row the transaction claimed first). The changes are
+ * numbered in the order given (`ordinality`), as the feed's readers apply them.
  *
- * One statement, so that writers queue behind the lock for this statement and the commit only, not for a
- * round trip per row. The lock must be taken before any row draws its seq. A CTE alone does not promise
- * that (sub-statements run in no fixed order, and an unreferenced SELECT CTE does not run at all), so both
- * inserts select their rows from the materialized `lock` CTE: a row exists, and its identity value is drawn,
- * only after `lock` has produced its one row, that is after pg_advisory_xact_lock returned. The changes are
- * numbered in the order given (`ordinality`), as the feed's readers apply them. With `answer`, the same
- * statement stores the answer under the request's idempotency key (the row the transaction claimed first).
+ * Writers take no lock: transactions commit in any order, so seq 11 may be visible while seq 10's transaction
+ * is still running. The readers (Feeds) stop at the logs' horizons, below which nothing can appear any more.
+ * (An advisory lock held from here to the commit once ordered the writers instead: it held each commit and
+ * its WAL flush in turn and capped the sandbox near 450 payments/s; BENCHMARKS.md, phase 8.)
  */
 export async function appendLogs(
   trx: Transaction<SandboxDatabase>,
@@ -85,64 +80,93 @@ const appendStatement = prepared(
     destinationAccountId: string | null,
   ) => {
     const query = sql`
-      with lock as materialized (select pg_advisory_xact_lock(${feedLock}) as locked),
-      answered as (
+      with answered as (
         update idempotency_keys set status = ${status}::integer, response = ${response}::jsonb
         where ${answered}::boolean and key = ${key}::text
       ),
       logged as (
         insert into changes (type, account_id, transaction_id, payload)
         select c.item ->> 'type', c.item ->> 'accountId', c.item ->> 'transactionId', c.item -> 'payload'
-        from lock, jsonb_array_elements(${changes}::jsonb) with ordinality as c(item, n)
+        from jsonb_array_elements(${changes}::jsonb) with ordinality as c(item, n)
         order by c.n
       )
       insert into operations (idempotency_key, operation, status, result, code, transaction_id, amount, currency, source_account_id, destination_account_id)
       select ${idempotencyKey}::text, ${operation}::text, ${operationStatus}::integer, ${result}::text, ${code}::text, ${transactionId}::text,
         ${amount}::numeric, ${currency}::text, ${sourceAccountId}::text, ${destinationAccountId}::text
-      from lock
     `;
     return { compile: () => query.compile(db) };
   },
 );
 
 const changesPageSize = 100;
-
-export async function readChanges(db: SandboxDb, cursor: bigint): Promise<{ changes: Change[]; nextCursor: string; hasMore: boolean }> {
-  const rows = await db
-    .selectFrom('changes')
-    .selectAll()
-    .where('seq', '>', cursor.toString())
-    .orderBy('seq')
-    .limit(changesPageSize + 1)
-    .execute();
-  const page = rows.slice(0, changesPageSize);
-  const changes = page.map((row) => ({ seq: row.seq, type: row.type, dtsCreated: row.createdAt.toISOString(), ...(row.payload as object) }) as Change);
-  return { changes, nextCursor: page.at(-1)?.seq ?? cursor.toString(), hasMore: rows.length > changesPageSize };
-}
-
 const operationsPageSize = 1000;
 
-export async function readOperations(db: SandboxDb, sinceSeq: bigint): Promise<{ operations: Operation[]; nextCursor: string }> {
-  const rows = await db
-    .selectFrom('operations')
-    .selectAll()
-    .where('seq', '>', sinceSeq.toString())
-    .orderBy('seq')
-    .limit(operationsPageSize)
-    .execute();
-  const operations = rows.map((row) => ({
-    seq: row.seq,
-    idempotencyKey: row.idempotencyKey,
-    operation: row.operation,
-    status: row.status,
-    result: row.result,
-    code: row.code,
-    transactionIdBO: row.transactionId,
-    amount: row.amount === null || row.currency === null ? null : toMoney(row.amount, row.currency).amount,
-    currency: row.currency,
-    sourceAccountIdBO: row.sourceAccountId,
-    destinationAccountIdBO: row.destinationAccountId,
-    dtsCreated: row.createdAt.toISOString(),
-  }));
-  return { operations, nextCursor: rows.at(-1)?.seq ?? sinceSeq.toString() };
+/** How long a read waits for the transactions that may still write below what it reads (they take milliseconds). */
+const HORIZON_WAIT_MS = 2_000;
+
+/**
+ * The readers of the change feed and the operations log. A read answers rows up to the log's horizon (see
+ * LogHorizon), never past a seq whose transaction may still commit: a reader that moved its cursor past it
+ * would never see it. A read first waits (at most HORIZON_WAIT_MS) for the transactions in progress when it
+ * began, so that it answers every row committed before it (up to a page): a client that wrote and then reads
+ * finds its write.
+ */
+export class Feeds {
+  private readonly changes: LogHorizon;
+  private readonly operations: LogHorizon;
+
+  constructor(
+    private readonly db: SandboxDb,
+    logger: Logger,
+  ) {
+    this.changes = new LogHorizon(tableLogProbe(db, 'changes'), logger, 'the change feed');
+    this.operations = new LogHorizon(tableLogProbe(db, 'operations'), logger, 'the operations log');
+  }
+
+  /** The seq below which the change feed can no longer change: where a new subscriber starts. */
+  changesHorizon(): Promise<string> {
+    return this.changes.catchUp(HORIZON_WAIT_MS);
+  }
+
+  async readChanges(cursor: bigint): Promise<{ changes: Change[]; nextCursor: string; hasMore: boolean }> {
+    const horizon = await this.changes.catchUp(HORIZON_WAIT_MS);
+    const rows = await this.db
+      .selectFrom('changes')
+      .selectAll()
+      .where('seq', '>', cursor.toString())
+      .where('seq', '<=', horizon)
+      .orderBy('seq')
+      .limit(changesPageSize + 1)
+      .execute();
+    const page = rows.slice(0, changesPageSize);
+    const changes = page.map((row) => ({ seq: row.seq, type: row.type, dtsCreated: row.createdAt.toISOString(), ...(row.payload as object) }) as Change);
+    return { changes, nextCursor: page.at(-1)?.seq ?? cursor.toString(), hasMore: rows.length > changesPageSize };
+  }
+
+  async readOperations(sinceSeq: bigint): Promise<{ operations: Operation[]; nextCursor: string }> {
+    const horizon = await this.operations.catchUp(HORIZON_WAIT_MS);
+    const rows = await this.db
+      .selectFrom('operations')
+      .selectAll()
+      .where('seq', '>', sinceSeq.toString())
+      .where('seq', '<=', horizon)
+      .orderBy('seq')
+      .limit(operationsPageSize)
+      .execute();
+    const operations = rows.map((row) => ({
+      seq: row.seq,
+      idempotencyKey: row.idempotencyKey,
+      operation: row.operation,
+      status: row.status,
+      result: row.result,
+      code: row.code,
+      transactionIdBO: row.transactionId,
+      amount: row.amount === null || row.currency === null ? null : toMoney(row.amount, row.currency).amount,
+      currency: row.currency,
+      sourceAccountIdBO: row.sourceAccountId,
+      destinationAccountIdBO: row.destinationAccountId,
+      dtsCreated: row.createdAt.toISOString(),
+    }));
+    return { operations, nextCursor: rows.at(-1)?.seq ?? sinceSeq.toString() };
+  }
 }

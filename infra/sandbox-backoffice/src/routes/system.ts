@@ -4,7 +4,6 @@ import { eventSubscriptionRequest, faultsRequest, type Capabilities } from '@amp
 import type { SandboxDeps } from '../deps';
 import { readBody, readParams, type SandboxEnv } from '../http';
 import { SandboxError } from '../errors';
-import { readChanges, readOperations } from '../ledger/feeds';
 
 const cursorParams = z.object({ cursor: z.string().regex(/^\d{1,18}$/, 'must be a cursor returned by this feed, or 0') });
 const sinceParams = z.object({ sinceSeq: z.string().regex(/^\d{1,18}$/, 'must be a sequence number, or 0') });
@@ -35,7 +34,7 @@ export function registerSystemRoutes(app: Hono<SandboxEnv>, deps: SandboxDeps): 
 
   app.get('/changes/:cursor', async (c) => {
     const { cursor } = readParams(c, cursorParams);
-    return c.json({ success: true, ...(await readChanges(deps.db, BigInt(cursor))) });
+    return c.json({ success: true, ...(await deps.feeds.readChanges(BigInt(cursor))) });
   });
 
   // Where to push change events (the sandbox's own webhooks to AmpliFi's ingest endpoint), signed with the secret.
@@ -52,10 +51,10 @@ export function registerSystemRoutes(app: Hono<SandboxEnv>, deps: SandboxDeps): 
     return c.json({ success: true });
   });
 
-  app.get('/operations', async (c) => c.json({ success: true, ...(await readOperations(deps.db, 0n)) }));
+  app.get('/operations', async (c) => c.json({ success: true, ...(await deps.feeds.readOperations(0n)) }));
 
   app.get('/operations/:sinceSeq', async (c) => {
     const { sinceSeq } = readParams(c, sinceParams);
-    return c.json({ success: true, ...(await readOperations(deps.db, BigInt(sinceSeq))) });
+    return c.json({ success: true, ...(await deps.feeds.readOperations(BigInt(sinceSeq))) });
   });
 }

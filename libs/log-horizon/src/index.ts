@@ -1,0 +1,2 @@
+export { LogHorizon } from './log-horizon';
+export { runningTransactionIds, tableLogProbe, type LogProbe } from './probe';
