@@ -1,3 +1,3 @@
 export { NamedStatementClient } from './named-statements';
 export { preparedFor } from './prepared';
-export { arrayArgument } from './array-argument';
+export { arrayArgument, columnArrays, unnestArrays, type ArrayColumn } from './unnest';

@@ -3,7 +3,7 @@ import { jsonBuildObject } from 'kysely/helpers/postgres';
 import type { Db } from '../database';
 import { coalesced } from '../coalesced';
 import { prepared } from '../prepared';
-import { arrayArgument } from '../unnest';
+import { arrayArgument } from '@amplifi/pg-prepared';
 import type { Accounts } from '../schema.generated';
 import { liveBeneficiaryQuery, type BeneficiaryRow } from './beneficiaries';
 import { accountsLockedInIdOrder } from './transactions';

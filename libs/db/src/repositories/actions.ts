@@ -3,7 +3,7 @@ import type { Database, Db } from '../database';
 import { asError, coalesced } from '../coalesced';
 import { prepared } from '../prepared';
 import type { QueuedActions } from '../schema.generated';
-import { arrayArgument, columnArrays, unnestArrays, type ArrayColumn } from '../unnest';
+import { arrayArgument, columnArrays, unnestArrays, type ArrayColumn } from '@amplifi/pg-prepared';
 import { eventValues, type NewEvent } from './events';
 import { movementArguments, movementWrites, type MovementArguments, type MovementLine } from './transactions';
 

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../database';
 import { prepared } from '../prepared';
-import { arrayArgument, columnArrays, unnestArrays, type ArrayColumn } from '../unnest';
+import { arrayArgument, columnArrays, unnestArrays, type ArrayColumn } from '@amplifi/pg-prepared';
 
 export interface MovementLine {
   id: string;
