@@ -102,7 +102,8 @@ export class EventPush {
   private async drain(subscription: { id: string; url: string; secret: string; cursor: string; failures: number }): Promise<void> {
     let cursor = subscription.cursor;
     for (;;) {
-      const page = await this.options.feeds.readChanges(BigInt(cursor));
+      // No waiting for the writers in flight: each one's commit wakes the pusher again (see readChanges).
+      const page = await this.options.feeds.readChanges(BigInt(cursor), { wait: false });
       if (page.changes.length === 0) return;
       const body = JSON.stringify({ backOfficeId: this.options.backOfficeId, changes: page.changes });
       const error = await this.post(subscription, body);

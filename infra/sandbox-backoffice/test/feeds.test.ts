@@ -88,8 +88,10 @@ describe('GET /changes/:cursor', () => {
       expect(BigInt(waiting.cursor)).toBeLessThan(BigInt(held!.seq));
 
       // A read made while the writer runs waits for it, and answers both in seq order once it commits.
-      const reading = readAll(waiting.cursor);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      let answered = false;
+      const reading = readAll(waiting.cursor).finally(() => (answered = true));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(answered).toBe(false);
       await slow.query('commit');
       const { changes } = await reading;
       expect(changes.map((c) => c.type)).toEqual(['test.held', 'transaction.posted', 'balance.changed']);

@@ -107,9 +107,9 @@ const HORIZON_WAIT_MS = 2_000;
 /**
  * The readers of the change feed and the operations log. A read answers rows up to the log's horizon (see
  * LogHorizon), never past a seq whose transaction may still commit: a reader that moved its cursor past it
- * would never see it. A read first waits (at most HORIZON_WAIT_MS) for the transactions in progress when it
- * began, so that it answers every row committed before it (up to a page): a client that wrote and then reads
- * finds its write.
+ * would never see it. A client's read first waits (at most HORIZON_WAIT_MS) for the transactions in progress
+ * when it began, so that it answers every row committed before it (up to a page): a client that wrote and then
+ * reads finds its write.
  */
 export class Feeds {
   private readonly changes: LogHorizon;
@@ -128,8 +128,12 @@ export class Feeds {
     return this.changes.catchUp(HORIZON_WAIT_MS);
   }
 
-  async readChanges(cursor: bigint): Promise<{ changes: Change[]; nextCursor: string; hasMore: boolean }> {
-    const horizon = await this.changes.catchUp(HORIZON_WAIT_MS);
+  /**
+   * With `wait` false the read answers up to the horizon as it stands, without waiting for the transactions in
+   * progress: for the event pusher, which every commit wakes again, so a row held back now goes in its next pass.
+   */
+  async readChanges(cursor: bigint, { wait = true }: { wait?: boolean } = {}): Promise<{ changes: Change[]; nextCursor: string; hasMore: boolean }> {
+    const horizon = wait ? await this.changes.catchUp(HORIZON_WAIT_MS) : await this.changes.refresh();
     const rows = await this.db
       .selectFrom('changes')
       .selectAll()
