@@ -220,4 +220,45 @@ export const migrations: Record<string, Migration> = {
       await sql`drop table event_subscriptions`.execute(db);
     },
   },
+  // The legs balance per statement instead of per transaction at commit. Every posting writes all the legs of
+  // its transaction in one statement (post in ledger/journal.ts), so this is the stronger rule and refuses the
+  // same postings, sooner. The deferred row trigger ran a query on postings twice per movement, through a
+  // function with its own search_path (which Postgres sets and resets at each call); this one reads only the
+  // statement's own rows, once per statement: a tenth of the sandbox's database CPU was the old check
+  // (BENCHMARKS.md, phase 9).
+  '0006_postings_balanced_per_statement': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        drop trigger postings_balanced on postings;
+        drop function postings_balance;
+        create function postings_balanced() returns trigger language plpgsql as $$
+        declare
+          unbalanced text;
+        begin
+          select transaction_id into unbalanced from legs group by transaction_id, currency having sum(amount) <> 0 limit 1;
+          if found then
+            raise exception 'postings of transaction % do not balance', unbalanced using errcode = '23514';
+          end if;
+          return null;
+        end $$;
+        create trigger postings_balanced after insert on postings
+          referencing new table as legs for each statement execute function postings_balanced();
+      `.execute(db);
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`
+        drop trigger postings_balanced on postings;
+        drop function postings_balanced;
+        create function postings_balance() returns trigger language plpgsql set search_path from current as $$
+        begin
+          if exists (select 1 from postings where transaction_id = new.transaction_id group by currency having sum(amount) <> 0) then
+            raise exception 'postings of transaction % do not balance', new.transaction_id using errcode = '23514';
+          end if;
+          return null;
+        end $$;
+        create constraint trigger postings_balanced after insert on postings
+          deferrable initially deferred for each row execute function postings_balance();
+      `.execute(db);
+    },
+  },
 };

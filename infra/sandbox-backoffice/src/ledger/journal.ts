@@ -124,8 +124,8 @@ export interface Leg {
 
 /**
  * Writes the legs of a transaction and moves the balances of the customer accounts among them, in the
- * caller's transaction and in one statement. The deferred trigger refuses the commit if the legs do not sum
- * to zero. Returns the customer accounts as they are after the posting, in the order of their first legs.
+ * caller's transaction and in one statement: all of a transaction's legs, for the trigger postings_balanced
+ * refuses a statement whose legs do not sum to zero per transaction and currency. Returns the customer accounts as they are after the posting, in the order of their first legs.
  */
 export async function post(trx: Trx, transaction: TransactionRow, legs: Leg[]): Promise<AccountRow[]> {
   const cur = transaction.currency;
