@@ -15,8 +15,9 @@ export interface DbOptions {
   poolSize?: number;
   applicationName?: string;
   /**
-   * Run the hot queries (`prepared`) as server-side prepared statements (default). Turn off behind a pooler
-   * that cannot keep them, such as PgBouncer in transaction mode before 1.21.
+   * Run the hot queries (`prepared`) as server-side prepared statements, and send each transaction's BEGIN with
+   * its first statement (default; see NamedStatementClient). Turn off behind a pooler that cannot keep prepared
+   * statements, such as PgBouncer in transaction mode before 1.21.
    */
   namedStatements?: boolean;
   /** Told when an idle pooled connection dies (Postgres restarted, a connection was terminated). */

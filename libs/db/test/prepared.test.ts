@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { sql, type Compilable } from 'kysely';
 import { createCustomer, createUser, prepared } from '@amplifi/db';
+import { NamedStatementClient } from '@amplifi/pg-prepared';
 import { useTestDatabase } from '@amplifi/testing';
 
 const database = useTestDatabase();
@@ -82,6 +83,93 @@ describe('prepared queries', () => {
         await sql`rollback`.execute(conn);
         expect(await scratchById(conn, 'a')).toEqual([{ id: 'a', label: 'first', note: null, extra: null }]);
       });
+    });
+  });
+
+  describe("a transaction's BEGIN, sent with its first statement", () => {
+    let client: NamedStatementClient | undefined;
+    afterEach(async () => {
+      await client?.end();
+      client = undefined;
+    });
+
+    /** A connection of its own whose writes to Postgres are counted (a corked burst of messages is one write). */
+    async function counted(): Promise<{ client: NamedStatementClient; writes: () => number }> {
+      client = new NamedStatementClient({ connectionString: database.url });
+      await client.connect();
+      const socket = (client as unknown as { connection: { stream: { _write: (...a: unknown[]) => void; _writev?: (...a: unknown[]) => void } } }).connection.stream;
+      let writes = 0;
+      for (const method of ['_write', '_writev'] as const) {
+        const original = socket[method];
+        if (!original) continue;
+        socket[method] = (...a: unknown[]) => {
+          writes++;
+          return original.apply(socket, a);
+        };
+      }
+      await sql`create table if not exists scratch_begin (id text primary key)`.execute(database.db);
+      return { client, writes: () => writes };
+    }
+
+    it('goes out in the same write as the first statement, once the connection has prepared it', async () => {
+      const { client: c, writes } = await counted();
+      // The connection's first BEGIN goes alone and prepares it.
+      await c.query('begin', []);
+      await c.query('commit', []);
+      let before = writes();
+      expect(await c.query('begin', [])).toMatchObject({ command: 'BEGIN' });
+      expect(writes() - before).toBe(0);
+      await c.query('insert into scratch_begin values ($1)', ['one']);
+      expect(writes() - before).toBe(1);
+      // Inside the transaction: another connection does not see the row before the commit.
+      expect(await database.db.selectFrom('scratch_begin' as never).selectAll().execute()).toEqual([]);
+      await c.query('commit', []);
+      expect(writes() - before).toBe(2);
+      expect(await database.db.selectFrom('scratch_begin' as never).selectAll().execute()).toEqual([{ id: 'one' }]);
+
+      // A transaction that ends before any statement sends nothing at all.
+      before = writes();
+      await c.query('begin', []);
+      expect(await c.query('commit', [])).toMatchObject({ command: 'COMMIT' });
+      await c.query('begin', []);
+      await c.query('rollback', []);
+      expect(writes() - before).toBe(0);
+    });
+
+    it('keeps the transaction whole: what its first statement wrote is rolled back with it', async () => {
+      const { client: c } = await counted();
+      await c.query('begin', []);
+      await c.query('rollback', []);
+      await c.query('begin', []);
+      await c.query('insert into scratch_begin values ($1)', ['two']);
+      await expect(c.query('insert into scratch_begin values ($1)', ['two'])).rejects.toMatchObject({ code: '23505' });
+      await c.query('rollback', []);
+      expect(await database.db.selectFrom('scratch_begin' as never).selectAll().where('id' as never, '=', 'two' as never).execute()).toEqual([]);
+      // A first statement that fails leaves the transaction open and aborted, as it would after a BEGIN of its own.
+      await c.query('begin', []);
+      await expect(c.query('select * from no_such_table where id = $1', ['x'])).rejects.toMatchObject({ code: '42P01' });
+      await expect(c.query('select 1', [])).rejects.toMatchObject({ code: '25P02' });
+      await c.query('rollback', []);
+      expect(((await c.query('select 1 as one', [])) as { rows: unknown[] }).rows).toEqual([{ one: 1 }]);
+    });
+
+    it('serves Kysely transactions through the pool, committed and rolled back', async () => {
+      const db = database.db;
+      await sql`create table if not exists scratch_begin (id text primary key)`.execute(db);
+      const table = 'scratch_begin' as never;
+      for (let i = 0; i < 3; i++) {
+        await db.transaction().execute(async (trx) => {
+          await trx.insertInto(table).values({ id: `kept-${i}` } as never).execute();
+        });
+        await expect(
+          db.transaction().execute(async (trx) => {
+            await trx.insertInto(table).values({ id: `lost-${i}` } as never).execute();
+            throw new Error('changed my mind');
+          }),
+        ).rejects.toThrow('changed my mind');
+      }
+      const ids = (await db.selectFrom(table).select('id' as never).execute()) as { id: string }[];
+      expect(ids.map((r) => r.id).filter((id) => /^(kept|lost)-/.test(id)).sort()).toEqual(['kept-0', 'kept-1', 'kept-2']);
     });
   });
 });
