@@ -29,8 +29,8 @@ export class EventPush {
   private stopped = false;
   private readonly retryAt = new Map<string, number>();
   /**
-   * The active subscriptions as last read. A write's kick pushes to these without reading them again (a read per
-   * commit was a fifth of the sandbox's statements under load); they are read again once they are older than the
+   * The active subscriptions as last read. A write's kick pushes to these without reading them again (every
+   * commit kicks a pass, and most find nothing new to push); they are read again once they are older than the
    * fallback interval, and at once after this process subscribes or unsubscribes. A cursor is kept here as well
    * as written, so the next pass starts where the last one ended.
    */

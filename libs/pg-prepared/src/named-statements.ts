@@ -140,6 +140,8 @@ export class NamedStatementClient extends pg.Client {
       try {
         connection.bind({ statement: beginStatement, values: [] });
         connection.execute({ portal: '' });
+        // pg refuses (answers an error, writing nothing) only a query without text, or a name used for other
+        // text: this class builds neither, so BEGIN is never left written without its statement and Sync.
         return submit(connection);
       } finally {
         connection.stream.uncork?.();
