@@ -34,7 +34,9 @@ export class EventPush {
    * fallback interval, and at once after this process subscribes or unsubscribes. A cursor is kept here as well
    * as written, so the next pass starts where the last one ended.
    */
-  private known: { subscriptions: Subscription[]; readAt: number } | undefined;
+  private known: { subscriptions: Subscription[]; readAt: number; generation: number } | undefined;
+  /** Moved by subscribe and unsubscribe: a read that began before one of them is stale when it ends. */
+  private generation = 0;
 
   constructor(private readonly options: EventPushOptions) {}
 
@@ -73,7 +75,7 @@ export class EventPush {
       .values({ id: newId('es'), url, secret, cursor })
       .returningAll()
       .executeTakeFirstOrThrow();
-    this.known = undefined;
+    this.generation++;
     this.kick();
     return view(row);
   }
@@ -84,7 +86,7 @@ export class EventPush {
 
   async unsubscribe(id: string): Promise<boolean> {
     const done = await this.options.db.deleteFrom('eventSubscriptions').where('id', '=', id).executeTakeFirst();
-    this.known = undefined;
+    this.generation++;
     return done.numDeletedRows > 0n;
   }
 
@@ -108,12 +110,14 @@ export class EventPush {
   }
 
   private async activeSubscriptions(): Promise<Subscription[]> {
-    if (!this.known || performance.now() - this.known.readAt >= (this.options.intervalMs ?? 1_000)) {
+    const { known, generation } = this;
+    if (!known || known.generation !== generation || performance.now() - known.readAt >= (this.options.intervalMs ?? 1_000)) {
       const readAt = performance.now();
       const subscriptions = await this.options.db.selectFrom('eventSubscriptions').select(['id', 'url', 'secret', 'cursor', 'failures']).where('isActive', '=', true).execute();
-      this.known = { subscriptions, readAt };
+      this.known = { subscriptions, readAt, generation };
+      return subscriptions;
     }
-    return this.known.subscriptions;
+    return known.subscriptions;
   }
 
   /** Sends batches until the subscriber is up to date or fails; a failure backs off (0.5 s doubling, at most 30 s). */

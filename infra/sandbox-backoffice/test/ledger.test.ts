@@ -132,12 +132,15 @@ describe('GET /accounts/:accountIdBO/transactions/:from/:to', () => {
 
 describe('the guards in the database', () => {
   const settlement = 'gl_settlement_usd';
-  const insertLegs = (transactionId: string, legs: [account: string, amount: string][]) =>
-    sandbox.query(
-      `insert into postings (transaction_id, account_id, amount, currency)
-       select $1, l.account_id, l.amount::numeric, 'USD' from unnest($2::text[], $3::text[]) as l(account_id, amount)`,
-      [transactionId, legs.map(([account]) => account), legs.map(([, amount]) => amount)],
-    );
+  const insert = `insert into postings (transaction_id, account_id, amount, currency)
+    select $1, l.account_id, l.amount::numeric, 'USD' from unnest($2::text[], $3::text[]) as l(account_id, amount)`;
+  // Alone, or inside a WITH as post() writes them (the trigger must see a CTE's rows too).
+  const insertLegs = (transactionId: string, legs: [account: string, amount: string][], inCte = false) =>
+    sandbox.query(inCte ? `with posted as (${insert} returning id) select count(*) from posted` : insert, [
+      transactionId,
+      legs.map(([account]) => account),
+      legs.map(([, amount]) => amount),
+    ]);
 
   it('refuses a statement whose legs do not sum to zero, and any change to a posting', async () => {
     const account = await sandbox.openAccount({ funding: '10' });
@@ -145,6 +148,7 @@ describe('the guards in the database', () => {
     const funding = posted?.transaction_id ?? '';
     await expect(insertLegs(funding, [[account, '1.00']])).rejects.toMatchObject({ code: '23514' });
     await expect(insertLegs(funding, [[account, '1.00'], [settlement, '-0.99']])).rejects.toMatchObject({ code: '23514', message: expect.stringContaining(funding) });
+    await expect(insertLegs(funding, [[settlement, '1.00'], [settlement, '-0.99']], true)).rejects.toMatchObject({ code: '23514' });
     // Balanced legs pass (both on the settlement account, whose balance is its postings, so nothing drifts).
     await insertLegs(funding, [[settlement, '1.00'], [settlement, '-1.00']]);
     await expect(sandbox.query('update postings set amount = 2 where transaction_id = $1', [funding])).rejects.toMatchObject({ code: '42501' });

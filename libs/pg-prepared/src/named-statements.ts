@@ -128,7 +128,7 @@ export class NamedStatementClient extends pg.Client {
   }
 
   private send(text: string, values: unknown[], name: string | undefined, afterBegin: boolean): Promise<pg.QueryResult> {
-    if (!afterBegin) return super.query(name === undefined ? { text, values } : { name, text, values });
+    if (!afterBegin) return super.query({ name, text, values });
     // The extended protocol even without parameters, so that BEGIN and the statement share one Sync.
     const config: pg.QueryConfig & { queryMode?: 'extended' } = name === undefined ? { text, values, queryMode: 'extended' } : { name, text, values };
     const query = new pg.Query(config) as unknown as OpenQuery;
