@@ -22,8 +22,10 @@ export interface BenchParams {
   /** A second steady rate, low enough for the sandbox to keep up: AmpliFi's own latency without a backlog. */
   lowRatePerSec: number;
   steadyDurationSec: number;
-  /** Events appended for the webhook throughput run, each delivered to every endpoint. */
+  /** Events appended for the webhook throughput run, each delivered to every endpoint… */
   webhookEvents: number;
+  /** …after this many, unmeasured, to warm both senders up (JIT, connections), as a long-running process would be. */
+  webhookWarmupEvents: number;
   webhookEndpoints: number;
   /** Actions queued, then undone one request each. */
   undoActions: number;
@@ -41,7 +43,8 @@ export function benchParams(quick: boolean): BenchParams {
     steadyRatePerSec: 200,
     lowRatePerSec: 50,
     steadyDurationSec: quick ? 5 : 20,
-    webhookEvents: quick ? 200 : 1000,
+    webhookEvents: quick ? 200 : 4000,
+    webhookWarmupEvents: quick ? 50 : 500,
     // As many endpoints as one sync process works on at once (WEBHOOK_CONCURRENCY's default).
     webhookEndpoints: 8,
     undoActions: quick ? 600 : 3000,

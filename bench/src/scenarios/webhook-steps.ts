@@ -95,13 +95,13 @@ export async function appendPostedEvents(db: Db, users: BenchUser[], count: numb
 
 /**
  * The raw baseline: the same bodies POSTed with undici.request, `lanes` at once, each lane one request at a time
- * to its own path — as the sync service works its endpoints, one request in flight per endpoint.
+ * to its own path (`/<group>/<lane>`) — as the sync service works its endpoints, one request in flight per endpoint.
  */
-export async function rawPosts(receiverUrl: string, users: BenchUser[], perLane: number, lanes: number): Promise<void> {
+export async function rawPosts(receiverUrl: string, group: string, users: BenchUser[], perLane: number, lanes: number): Promise<void> {
   await forEachLimited(lanes, lanes, async (lane) => {
     for (let n = 0; n < perLane; n++) {
       const event = { type: 'transaction.posted', timestamp: new Date().toISOString(), data: postedData(users[n % users.length]!, n) };
-      const res = await request(`${receiverUrl}/raw/${lane}`, {
+      const res = await request(`${receiverUrl}/${group}/${lane}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'amplifi-bench' },
         body: JSON.stringify(event),

@@ -2,11 +2,12 @@ import { makeRow } from '../report';
 import { BACK_OFFICE_ID } from '../stack';
 import { World } from '../world';
 import type { Scenario } from './scenario';
-import { appendPostedEvents, arrivalLatencies, deleteEndpoint, rawPosts, ReceiverClient, registerEndpoint, stagesOf, steadyDeposits } from './webhook-steps';
+import { appendPostedEvents, arrivalLatencies, deleteEndpoint, rawPosts, ReceiverClient, registerEndpoint, stagesOf, steadyDeposits, type DeliveryRate } from './webhook-steps';
 
 /**
  * Webhook delivery by the sync service to a local receiver. Throughput: a backlog of events delivered to as many
- * endpoints as a sync process works at once, vs raw undici posts of the same bodies with the same concurrency.
+ * endpoints as a sync process works at once, vs raw undici posts of the same bodies with the same concurrency;
+ * each side first sends an unmeasured, smaller backlog, so that neither is measured while its code is still cold.
  * End to end: sandbox deposits at a steady rate, pushed to the gateway's ingest endpoint, applied by sync and
  * delivered as transaction.posted, vs a bare relay that forwards the same pushes to the receiver at once.
  */
@@ -28,22 +29,31 @@ export const webhooks: Scenario = {
       const events = params.webhookEvents;
       const expected = lanes * events;
       const timeoutMs = 60_000 + expected * 20;
-      log(`baseline: ${expected} raw undici posts, ${lanes} at once`);
+      const warmup = params.webhookWarmupEvents;
+      log(`baseline: ${expected} raw undici posts, ${lanes} at once (after ${lanes * warmup} unmeasured)`);
+      await rawPosts(receiverService.url, 'rawwarmup', users, warmup, lanes);
+      await receiver.rate('rawwarmup', lanes * warmup, timeoutMs);
       const raw = await measure('baseline raw posts', async () => {
-        await rawPosts(receiverService.url, users, events, lanes);
+        await rawPosts(receiverService.url, 'raw', users, events, lanes);
         return receiver.rate('raw', expected, timeoutMs);
       }, (r) => r.deliveries);
 
       // Started only now, so that its start-up does not share the CPUs with the raw baseline.
       await stack.startSync();
-      log(`AmpliFi: ${events} events to ${lanes} endpoints (${expected} deliveries)`);
-      const endpoints = [];
-      for (let lane = 0; lane < lanes; lane++) endpoints.push(await registerEndpoint(gateway.url, `${receiverService.url}/hooks/${lane}`, ['*']));
-      const delivered = await measure('webhook backlog', async () => {
-        await appendPostedEvents(world.db, users, events);
-        return receiver.rate('hooks', expected, timeoutMs);
-      }, (r) => r.deliveries);
-      for (const id of endpoints) await deleteEndpoint(gateway.url, id);
+      log(`AmpliFi: ${events} events to ${lanes} endpoints (${expected} deliveries, after ${lanes * warmup} unmeasured)`);
+      /** Endpoints at /<group>/<lane> that take every event, fed a backlog (`deliver` answers how fast it reached them). */
+      const backlog = async <T>(group: string, count: number, deliver: (run: () => Promise<DeliveryRate>) => Promise<T>) => {
+        const endpoints = [];
+        for (let lane = 0; lane < lanes; lane++) endpoints.push(await registerEndpoint(gateway.url, `${receiverService.url}/${group}/${lane}`, ['*']));
+        const result = await deliver(async () => {
+          await appendPostedEvents(world.db, users, count);
+          return receiver.rate(group, lanes * count, timeoutMs);
+        });
+        for (const id of endpoints) await deleteEndpoint(gateway.url, id);
+        return result;
+      };
+      await backlog('hookswarmup', warmup, (run) => run());
+      const delivered = await backlog('hooks', events, (run) => measure('webhook backlog', run, (r) => r.deliveries));
 
       const seconds = params.steadyDurationSec;
       const e2eEndpoint = await registerEndpoint(gateway.url, `${receiverService.url}/e2e/amplifi`, ['transaction.posted']);
@@ -88,7 +98,7 @@ export const webhooks: Scenario = {
         ...latencyRows(high, true),
         ...latencyRows(low, false),
       ];
-      return { rows, details: { users: users.length, endpoints: lanes, events, throughput: { amplifi: delivered, raw }, endToEnd: [high, low] } };
+      return { rows, details: { users: users.length, endpoints: lanes, events, warmupEvents: warmup, throughput: { amplifi: delivered, raw }, endToEnd: [high, low] } };
     } finally {
       await world.close();
     }
