@@ -6,6 +6,7 @@ import type { Logger } from '@amplifi/telemetry';
 import type { SyncComponent } from '../component';
 import type { SyncConfig } from '../config';
 import { EventHorizon } from './event-horizon';
+import { EventPages } from './event-pages';
 import { workEndpoint, type WorkerContext } from './endpoint-worker';
 import { WebhookTransport } from './transport';
 
@@ -20,6 +21,12 @@ export interface WebhookDeliveryOptions {
 
 /** How soon to look again while later events wait for transactions to end. */
 const SETTLE_CHECK_MS = 50;
+
+/**
+ * The log as the workers share it: pages of 500 events (five batches of the default WEBHOOK_BATCH_SIZE), 5,000
+ * kept (about 5 MB of typical events), none used once 2 s old.
+ */
+const EVENT_PAGES = { pageSize: 500, maxEvents: 5_000, ttlMs: 2_000 };
 
 /**
  * Delivers the event log to webhook endpoints. Wakes on LISTEN amplifi_events, on a fallback poll, when a
@@ -58,6 +65,7 @@ export function createWebhookDelivery(options: WebhookDeliveryOptions): SyncComp
     leaseMs: config.WEBHOOK_LEASE_MS,
     batchSize: config.WEBHOOK_BATCH_SIZE,
     horizon: () => horizon.value,
+    events: new EventPages(db, EVENT_PAGES),
     stopping: () => stopped,
   };
 

@@ -1,8 +1,8 @@
-import { eventTypeMatches, type WebhookPayload } from '@amplifi/contracts';
-import { nextWebhookReplay, subscribedEventsAfter, type Db, type EventRow, type WebhookEndpointRow } from '@amplifi/db';
+import { nextWebhookReplay, type Db, type EventRow, type WebhookEndpointRow } from '@amplifi/db';
 import type { FieldCipher } from '@amplifi/security';
 import type { Logger } from '@amplifi/telemetry';
 import { decideReplayAttempt, decideStreamAttempt, type DeliveryPolicy } from './delivery-policy';
+import { webhookBody, type EventPages } from './event-pages';
 import { LeasedEndpoint, type Attempt } from './leased-endpoint';
 import type { WebhookTransport } from './transport';
 
@@ -20,13 +20,9 @@ export interface WorkerContext {
   batchSize: number;
   /** The settled event horizon: events above it are not delivered yet. */
   horizon: () => string;
+  /** The events below it, read once for every worker. */
+  events: EventPages;
   stopping: () => boolean;
-}
-
-/** The request body: the event as Standard Webhooks lays it out. */
-export function webhookBody(event: EventRow): string {
-  const payload: WebhookPayload = { type: event.type, timestamp: event.dtsCreated.toISOString(), data: event.data };
-  return JSON.stringify(payload);
 }
 
 const samePatterns = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((p, i) => p === b[i]);
@@ -56,8 +52,8 @@ export async function workEndpoint(ctx: WorkerContext, claimed: WebhookEndpointR
   let patterns = claimed.eventTypes;
   let attempts = 0;
 
-  /** One attempt at `event`; whether to go on with the next one. */
-  const attempt = async (event: EventRow, replayId?: string): Promise<boolean> => {
+  /** One attempt at `event` (`body` is its request body); whether to go on with the next one. */
+  const attempt = async (event: EventRow, body: string, replayId?: string): Promise<boolean> => {
     if (!(await lease.hold())) return false;
     const endpoint = lease.row;
     if (replayId === undefined && !samePatterns(endpoint.eventTypes, patterns)) {
@@ -66,7 +62,7 @@ export async function workEndpoint(ctx: WorkerContext, claimed: WebhookEndpointR
       return false;
     }
     const at = ctx.now();
-    const result = await ctx.transport.send({ url: endpoint.url, messageId: event.id, body: webhookBody(event), signer: lease.signer(), at });
+    const result = await ctx.transport.send({ url: endpoint.url, messageId: event.id, body, signer: lease.signer(), at });
     const decidedAt = ctx.now();
     const decision = replayId === undefined ? decideStreamAttempt(ctx.policy, endpoint, event.seq, result, decidedAt) : decideReplayAttempt(endpoint, result);
     attempts += 1;
@@ -105,22 +101,21 @@ export async function workEndpoint(ctx: WorkerContext, claimed: WebhookEndpointR
     while (attempts < ctx.batchSize && !ctx.stopping()) {
       const replay = await nextWebhookReplay(db, claimed.id);
       if (replay) {
-        if (!(await attempt(replay.event, replay.replayId))) return;
+        if (!(await attempt(replay.event, webhookBody(replay.event), replay.replayId))) return;
         continue;
       }
-      const upTo = ctx.horizon();
-      if (BigInt(upTo) <= cursor) return;
-      const wanted = ctx.batchSize - attempts;
-      const events = await subscribedEventsAfter(db, { after: cursor.toString(), upTo, patterns, limit: wanted });
-      for (const event of events) {
-        if (ctx.stopping() || !eventTypeMatches(patterns, event.type)) return;
-        if (!(await attempt(event))) return;
-        cursor = BigInt(event.seq);
+      const upTo = BigInt(ctx.horizon());
+      if (upTo <= cursor) return;
+      const read = await ctx.events.read(cursor, upTo, patterns, ctx.batchSize - attempts);
+      for (const event of read.events) {
+        if (ctx.stopping()) return;
+        if (!(await attempt(event.row, event.body))) return;
+        cursor = event.seq;
       }
-      // Fewer than asked for: nothing else up to the horizon is subscribed, so the cursor moves past it all.
-      if (events.length < wanted) {
-        if (!(await lease.record({ cursor: upTo }, undefined, true))) return;
-        cursor = BigInt(upTo);
+      // What else the read looked at is not subscribed to: the cursor moves past it.
+      if (read.through > cursor) {
+        if (!(await lease.record({ cursor: read.through.toString() }, undefined, true))) return;
+        cursor = read.through;
       }
     }
   } finally {
