@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { classifyAddress, forbiddenHostReason } from '@amplifi/security';
 
 export const userAgent = 'AmpliFi-Webhooks/1.0';
@@ -97,10 +97,21 @@ export interface AttemptResult {
 
 const maxKnownTargets = 1_000;
 
+/** How much of an answer's body is read (and dropped) at most: reading it lets the connection be reused. */
+const maxAnswerBytes = 64 * 1024;
+
+/** Where an endpoint's requests go, as undici's dispatch takes it. */
+interface Target {
+  origin: string;
+  path: string;
+  /** Why it is refused, when its URL names an address we must not call. */
+  refused: string | undefined;
+}
+
 /** Sends webhook requests: POST, never following redirects, bounded in time, only to allowed addresses. */
 export class WebhookTransport {
   private readonly agent: Agent;
-  private readonly targets = new Map<string, { target: URL; refused: string | undefined }>();
+  private readonly targets = new Map<string, Target>();
 
   constructor(private readonly options: { allowPrivateTargets: boolean; timeoutMs: number }) {
     this.agent = new Agent({
@@ -111,51 +122,35 @@ export class WebhookTransport {
     });
   }
 
-  async send(message: WebhookMessage): Promise<AttemptResult> {
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
-    const { target, refused } = this.targetOf(message.url);
-    if (refused) return { status: null, error: `refused: ${refused}`, durationMs: elapsed(), retryAfter: null };
-    // The whole attempt is bounded; the timer is cleared as soon as it ends (AbortSignal.timeout's timer would
-    // live on until the signal is collected, a cost on every request).
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
-    try {
-      const response = await request(target, {
-        dispatcher: this.agent,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': userAgent, ...message.signer.headers(message.messageId, message.body, message.at) },
-        body: message.body,
-        signal: deadline.signal,
-      });
-      // The answer's body is not used; read (a bounded amount of) it so the connection can be reused.
-      await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-      const status = response.statusCode;
-      const retryAfter = response.headers['retry-after'];
-      return {
-        status,
-        error: status >= 200 && status < 300 ? null : status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`,
-        durationMs: elapsed(),
-        retryAfter: typeof retryAfter === 'string' ? retryAfter : null,
-      };
-    } catch (error) {
-      return { status: null, error: describeFailure(error, this.options.timeoutMs), durationMs: elapsed(), retryAfter: null };
-    } finally {
-      clearTimeout(timer);
-    }
+  /**
+   * One attempt, through undici's dispatch with a handler of its own (AttemptHandler) rather than `request`,
+   * which would wrap every answer in a stream and the deadline in an AbortSignal's listeners, for a body that is
+   * thrown away.
+   */
+  send(message: WebhookMessage): Promise<AttemptResult> {
+    const { origin, path, refused } = this.targetOf(message.url);
+    if (refused) return Promise.resolve({ status: null, error: `refused: ${refused}`, durationMs: 0, retryAfter: null });
+    const headers = { 'content-type': 'application/json', 'user-agent': userAgent, ...message.signer.headers(message.messageId, message.body, message.at) };
+    return new Promise((settle) => {
+      this.agent.dispatch({ origin, path, method: 'POST', headers, body: message.body }, new AttemptHandler(this.options.timeoutMs, settle));
+    });
   }
 
   /**
-   * An endpoint's URL parsed, and why it is refused when it names an address we must not call: an IP literal is
-   * connected to without a lookup, so it is judged here (a name is judged by guardedLookup at every connection).
-   * Both depend on the URL alone, and an endpoint sends to the same URL request after request.
+   * An endpoint's URL as a target, and why it is refused when it names an address we must not call: an IP literal
+   * is connected to without a lookup, so it is judged here (a name is judged by guardedLookup at every
+   * connection). Both depend on the URL alone, and an endpoint sends to the same URL request after request.
    */
-  private targetOf(url: string): { target: URL; refused: string | undefined } {
+  private targetOf(url: string): Target {
     let known = this.targets.get(url);
     if (!known) {
       const target = new URL(url);
       const literal = target.hostname.replace(/^\[|\]$/g, '');
-      known = { target, refused: !this.options.allowPrivateTargets && isIP(literal) ? forbiddenHostReason(literal) : undefined };
+      known = {
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
+        refused: !this.options.allowPrivateTargets && isIP(literal) ? forbiddenHostReason(literal) : undefined,
+      };
       // Bounded: URLs change rarely, and a process delivers to a limited number of endpoints at a time.
       if (this.targets.size >= maxKnownTargets) this.targets.clear();
       this.targets.set(url, known);
@@ -165,6 +160,77 @@ export class WebhookTransport {
 
   async close(): Promise<void> {
     await this.agent.close();
+  }
+}
+
+/**
+ * Follows one request through undici and settles its result once: at the end of the answer, at an error, or at
+ * the deadline, which bounds the whole attempt (waiting for a connection, connecting, sending, waiting for and
+ * reading the answer). An answer whose headers arrived keeps its status whatever happens to its body afterwards
+ * (cut off, too long, too slow).
+ */
+class AttemptHandler implements Dispatcher.DispatchHandler {
+  private readonly started = performance.now();
+  private readonly timer: NodeJS.Timeout;
+  private controller: Dispatcher.DispatchController | undefined;
+  private status: number | null = null;
+  private retryAfter: string | null = null;
+  private received = 0;
+  private deadlinePassed: Error | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly settle: (result: AttemptResult) => void,
+  ) {
+    this.timer = setTimeout(() => this.onDeadline(), timeoutMs);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.deadlinePassed) controller.abort(this.deadlinePassed);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    // A 1xx answer is interim: the real one follows.
+    if (statusCode < 200) return;
+    this.status = statusCode;
+    const retryAfter = headers['retry-after'];
+    this.retryAfter = typeof retryAfter === 'string' ? retryAfter : null;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.received += chunk.length;
+    if (this.received > maxAnswerBytes) controller.abort(new Error(`the answer's body is longer than ${maxAnswerBytes} bytes`));
+  }
+
+  onResponseEnd(): void {
+    this.finish(undefined);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
+    this.finish(error);
+  }
+
+  private onDeadline(): void {
+    this.deadlinePassed = Object.assign(new Error(`no complete answer within ${this.timeoutMs} ms`), { name: 'TimeoutError' });
+    // Not started yet (waiting for a connection): it is aborted when it starts, and the attempt ends now.
+    if (this.controller) this.controller.abort(this.deadlinePassed);
+    else this.finish(this.deadlinePassed);
+  }
+
+  private finish(error: Error | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    const durationMs = Math.round(performance.now() - this.started);
+    const status = this.status;
+    if (status === null) {
+      this.settle({ status: null, error: describeFailure(error ?? new Error('the answer ended before its headers'), this.timeoutMs), durationMs, retryAfter: null });
+      return;
+    }
+    const failure = status >= 200 && status < 300 ? null : status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`;
+    this.settle({ status, error: failure, durationMs, retryAfter: this.retryAfter });
   }
 }
 
