@@ -5,6 +5,22 @@ import type { Migration } from 'kysely/migration';
  * The sandbox's own schema, applied inside the instance's Postgres schema (the pool's search_path).
  * Frozen in time like any migration: a change is a new entry, never an edit.
  */
+/**
+ * 0001's balance check, checked at commit when every leg of the transaction is in: legs sum to zero in each
+ * currency. 0006 replaced it and puts it back when undone, so both use this one text.
+ */
+const deferredBalanceCheck = sql.raw(`
+  create function postings_balance() returns trigger language plpgsql set search_path from current as $$
+  begin
+    if exists (select 1 from postings where transaction_id = new.transaction_id group by currency having sum(amount) <> 0) then
+      raise exception 'postings of transaction % do not balance', new.transaction_id using errcode = '23514';
+    end if;
+    return null;
+  end $$;
+  create constraint trigger postings_balanced after insert on postings
+    deferrable initially deferred for each row execute function postings_balance();
+`);
+
 export const migrations: Record<string, Migration> = {
   '0001_ledger': {
     async up(db: Kysely<unknown>) {
@@ -68,16 +84,7 @@ export const migrations: Record<string, Migration> = {
         create index postings_account on postings (account_id);
         create index postings_transaction on postings (transaction_id);
 
-        -- Checked at commit, when every leg of the transaction is in: legs sum to zero in each currency.
-        create function postings_balance() returns trigger language plpgsql set search_path from current as $$
-        begin
-          if exists (select 1 from postings where transaction_id = new.transaction_id group by currency having sum(amount) <> 0) then
-            raise exception 'postings of transaction % do not balance', new.transaction_id using errcode = '23514';
-          end if;
-          return null;
-        end $$;
-        create constraint trigger postings_balanced after insert on postings
-          deferrable initially deferred for each row execute function postings_balance();
+        ${deferredBalanceCheck}
 
         create function postings_append_only() returns trigger language plpgsql as $$
         begin
@@ -249,15 +256,7 @@ export const migrations: Record<string, Migration> = {
       await sql`
         drop trigger postings_balanced on postings;
         drop function postings_balanced;
-        create function postings_balance() returns trigger language plpgsql set search_path from current as $$
-        begin
-          if exists (select 1 from postings where transaction_id = new.transaction_id group by currency having sum(amount) <> 0) then
-            raise exception 'postings of transaction % do not balance', new.transaction_id using errcode = '23514';
-          end if;
-          return null;
-        end $$;
-        create constraint trigger postings_balanced after insert on postings
-          deferrable initially deferred for each row execute function postings_balance();
+        ${deferredBalanceCheck}
       `.execute(db);
     },
   },
