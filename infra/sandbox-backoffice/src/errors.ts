@@ -70,3 +70,9 @@ export function errorBody(error: SandboxError, requestId?: string) {
     ...(error.fields?.length ? { fields: error.fields } : {}),
   };
 }
+
+/** A Postgres unique violation of the named constraint (a duplicate the schema refused). */
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const { code, constraint: name } = error as { code?: unknown; constraint?: unknown };
+  return code === '23505' && name === constraint;
+}

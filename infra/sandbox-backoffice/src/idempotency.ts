@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { prepared, type SandboxDb } from './db/database';
 import type { SandboxDatabase } from './db/schema';
-import { errorBody, SandboxError } from './errors';
+import { errorBody, isUniqueViolation, SandboxError } from './errors';
 import { appendLogs, type ChangeInput, type OperationInput } from './ledger/feeds';
 
 /** What the operations log says about a request whatever its outcome; taken from the validated command. */
@@ -39,14 +39,17 @@ export interface IdempotentResponse {
   replayed: boolean;
 }
 
-/** Thrown inside the transaction to roll it back when the key is already taken. */
-class KeyTaken extends Error {}
+/** The key's row is there already (committed by another request, or by one this insert waited for). */
+const keyTaken = (error: unknown) => isUniqueViolation(error, 'idempotency_keys_pkey');
 
 /**
  * Runs a write exactly once per idempotency key. The key row is inserted first, in the same transaction as
  * the write: a concurrent request with the same key blocks on the primary key until the first commits (then
  * replays its answer) or rolls back (then does the work itself). A refusal the bank decided (404, 422, an
  * invalid state) is stored like a success, so a retry gets the same answer; a 5xx stores nothing.
+ *
+ * The insert answers nothing the write waits for: it goes out with the work's first statement (see claim), and a
+ * key already taken fails that statement with the key's unique violation, which rolls the work back unrun.
  */
 export async function runIdempotent(
   db: SandboxDb,
@@ -68,7 +71,7 @@ export async function runIdempotent(
       return { status: result.status, body: result.body, replayed: false };
     });
   } catch (error) {
-    if (error instanceof KeyTaken) return replay(db, request, requestHash);
+    if (keyTaken(error)) return replay(db, request, requestHash);
     if (error instanceof SandboxError && error.isDecision) return recordRefusal(db, request, requestHash, error);
     throw error;
   }
@@ -84,19 +87,21 @@ async function recordRefusal(db: SandboxDb, request: IdempotentRequest, requestH
     return { status: refusal.status, body, replayed: false };
   } catch (error) {
     // A concurrent request with the key got there first; its answer is the answer.
-    if (error instanceof KeyTaken) return replay(db, request, requestHash);
+    if (keyTaken(error)) return replay(db, request, requestHash);
     throw error;
   }
 }
 
-// The first statement of every write.
-const claimKey = prepared((db, key: string, operation: string, requestHash: string, status: number | null, response: string | null) =>
-  db.insertInto('idempotencyKeys').values({ key, operation, requestHash, status, response }).onConflict((oc) => oc.column('key').doNothing()).returning('key'),
+// The first statement of every write. Written with the next statement (answersNothing): a taken key is the
+// primary key's violation, on that statement.
+const claimKey = prepared(
+  (db, key: string, operation: string, requestHash: string, status: number | null, response: string | null) =>
+    db.insertInto('idempotencyKeys').values({ key, operation, requestHash, status, response }),
+  { answersNothing: true },
 );
 
 async function claim(trx: Transaction<SandboxDatabase>, request: IdempotentRequest, requestHash: string, status: number | null, body: unknown): Promise<void> {
-  const inserted = await claimKey(trx, request.key, request.operation, requestHash, status, body === null ? null : JSON.stringify(body));
-  if (inserted.length === 0) throw new KeyTaken();
+  await claimKey(trx, request.key, request.operation, requestHash, status, body === null ? null : JSON.stringify(body));
 }
 
 async function replay(db: SandboxDb, request: IdempotentRequest, requestHash: string): Promise<IdempotentResponse> {

@@ -1,10 +1,26 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql, type Compilable } from 'kysely';
 import { createCustomer, createUser, prepared } from '@amplifi/db';
-import { NamedStatementClient } from '@amplifi/pg-prepared';
+import { nameStatement, NamedStatementClient } from '@amplifi/pg-prepared';
 import { useTestDatabase } from '@amplifi/testing';
 
 const database = useTestDatabase();
+
+/** Connects the client and counts its writes to Postgres from then on (a corked burst of messages is one write). */
+async function connectCounted(client: NamedStatementClient): Promise<() => number> {
+  await client.connect();
+  const socket = (client as unknown as { connection: { stream: { _write: (...a: unknown[]) => void; _writev?: (...a: unknown[]) => void } } }).connection.stream;
+  let writes = 0;
+  for (const method of ['_write', '_writev'] as const) {
+    const original = socket[method];
+    if (!original) continue;
+    socket[method] = (...a: unknown[]) => {
+      writes++;
+      return original.apply(socket, a);
+    };
+  }
+  return () => writes;
+}
 
 describe('prepared queries', () => {
   it('answers each call with its own arguments, as the same query built every time would', async () => {
@@ -93,22 +109,12 @@ describe('prepared queries', () => {
       client = undefined;
     });
 
-    /** A connection of its own whose writes to Postgres are counted (a corked burst of messages is one write). */
+    /** A connection of its own whose writes to Postgres are counted. */
     async function counted(): Promise<{ client: NamedStatementClient; writes: () => number }> {
       client = new NamedStatementClient({ connectionString: database.url });
-      await client.connect();
-      const socket = (client as unknown as { connection: { stream: { _write: (...a: unknown[]) => void; _writev?: (...a: unknown[]) => void } } }).connection.stream;
-      let writes = 0;
-      for (const method of ['_write', '_writev'] as const) {
-        const original = socket[method];
-        if (!original) continue;
-        socket[method] = (...a: unknown[]) => {
-          writes++;
-          return original.apply(socket, a);
-        };
-      }
+      const writes = await connectCounted(client);
       await sql`create table if not exists scratch_begin (id text primary key)`.execute(database.db);
-      return { client, writes: () => writes };
+      return { client, writes };
     }
 
     it('goes out in the same write as the first statement, once the connection has prepared it', async () => {
@@ -170,6 +176,121 @@ describe('prepared queries', () => {
       }
       const ids = (await db.selectFrom(table).select('id' as never).execute()) as { id: string }[];
       expect(ids.map((r) => r.id).filter((id) => /^(kept|lost)-/.test(id)).sort()).toEqual(['kept-0', 'kept-1', 'kept-2']);
+    });
+  });
+
+  describe('a statement that answers nothing, sent with the next', () => {
+    const insert = 'insert into scratch_held (id, at) values ($1, $2)';
+    nameStatement(insert, { answersNothing: true });
+    let client: NamedStatementClient | undefined;
+    afterEach(async () => {
+      await client?.end();
+      client = undefined;
+    });
+
+    async function counted(): Promise<{ client: NamedStatementClient; writes: () => number }> {
+      await sql`create table if not exists scratch_held (id text primary key, at timestamptz not null)`.execute(database.db);
+      await sql`delete from scratch_held`.execute(database.db);
+      client = new NamedStatementClient({ connectionString: database.url });
+      const writes = await connectCounted(client);
+      // The connection prepares the statement the first time it runs it (in a transaction or not).
+      await client.query(insert, ['prepared', new Date()]);
+      return { client, writes };
+    }
+    const held = () => database.db.selectFrom('scratch_held' as never).select(['id', 'at'] as never[]).where('id' as never, '!=', 'prepared' as never).orderBy('id' as never).execute() as Promise<{ id: string; at: Date }[]>;
+
+    it('goes out with the COMMIT, in one write, and is committed with its parameters', async () => {
+      const { client: c, writes } = await counted();
+      const at = new Date('2026-11-22T10:00:00.123Z');
+      await c.query('begin', []);
+      await c.query('select 1', []);
+      const before = writes();
+      expect(await c.query(insert, ['one', at])).toMatchObject({ rows: [] });
+      expect(writes() - before).toBe(0);
+      expect(await c.query('commit', [])).toMatchObject({ command: 'COMMIT' });
+      expect(writes() - before).toBe(1);
+      expect(await held()).toEqual([{ id: 'one', at }]);
+    });
+
+    it('goes out with any next statement, which sees what it wrote', async () => {
+      const { client: c, writes } = await counted();
+      await c.query('begin', []);
+      await c.query('select 1', []);
+      const before = writes();
+      await c.query(insert, ['two', new Date()]);
+      const { rows } = (await c.query('select id from scratch_held where id = $1', ['two'])) as { rows: unknown[] };
+      expect(rows).toEqual([{ id: 'two' }]);
+      expect(writes() - before).toBe(1);
+      await c.query('commit', []);
+      expect((await held()).map((r) => r.id)).toEqual(['two']);
+    });
+
+    it('fails the COMMIT with its own error, and the transaction is rolled back whole', async () => {
+      const { client: c } = await counted();
+      await c.query('begin', []);
+      await c.query(insert, ['three', new Date()]);
+      await c.query('select 1', []);
+      // The same key again: the unique violation surfaces at the COMMIT, which Postgres skipped.
+      await c.query(insert, ['three', new Date()]);
+      await expect(c.query('commit', [])).rejects.toMatchObject({ code: '23505' });
+      await c.query('rollback', []);
+      expect(await held()).toEqual([]);
+      // The connection goes on as before.
+      expect(((await c.query('select 1 as one', [])) as { rows: unknown[] }).rows).toEqual([{ one: 1 }]);
+    });
+
+    it('is dropped unsent by a ROLLBACK, and sent at once outside a transaction or when not yet prepared', async () => {
+      const { client: c, writes } = await counted();
+      await c.query('begin', []);
+      await c.query('select 1', []);
+      let before = writes();
+      await c.query(insert, ['four', new Date()]);
+      await c.query('rollback', []);
+      expect(writes() - before).toBe(1);
+      expect(await held()).toEqual([]);
+
+      before = writes();
+      await c.query(insert, ['five', new Date()]);
+      expect(writes() - before).toBe(1);
+      expect((await held()).map((r) => r.id)).toEqual(['five']);
+
+      // Another connection, which has not prepared it: inside a transaction it runs at once (and prepares it).
+      const other = new NamedStatementClient({ connectionString: database.url });
+      await other.connect();
+      try {
+        await other.query('begin', []);
+        await other.query('select 1', []);
+        await other.query(insert, ['six', new Date()]);
+        const { rows } = (await other.query('select count(*)::int as n from pg_prepared_statements where statement = $1', [insert])) as { rows: unknown[] };
+        expect(rows).toEqual([{ n: 1 }]);
+        await other.query('commit', []);
+      } finally {
+        await other.end();
+      }
+      expect((await held()).map((r) => r.id)).toEqual(['five', 'six']);
+    });
+
+    it('serves Kysely transactions through the pool, and refuses a statement that returns rows', async () => {
+      const db = database.db;
+      await sql`create table if not exists scratch_held (id text primary key, at timestamptz not null)`.execute(db);
+      await sql`delete from scratch_held`.execute(db);
+      const record = prepared((d, id: string, at: Date) => d.insertInto('scratch_held' as never).values({ id, at } as never), { answersNothing: true });
+      const at = new Date('2026-11-22T11:00:00Z');
+      for (let i = 0; i < 4; i++) {
+        await db.transaction().execute(async (trx) => {
+          await sql`select 1`.execute(trx);
+          await record(trx, `kept-${i}`, at);
+        });
+      }
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await sql`select 1`.execute(trx);
+          await record(trx, 'kept-0', at);
+        }),
+      ).rejects.toMatchObject({ code: '23505' });
+      expect((await held()).map((r) => r.id)).toEqual(['kept-0', 'kept-1', 'kept-2', 'kept-3']);
+      const returning = prepared((d, id: string) => d.insertInto('scratch_held' as never).values({ id, at } as never).returning('id' as never), { answersNothing: true });
+      await expect(returning(db, 'x')).rejects.toThrow(/cannot return rows/);
     });
   });
 });

@@ -1,6 +1,10 @@
 import { CompiledQuery, type Compilable, type Kysely, type KyselyPlugin } from 'kysely';
 import { nameStatement } from './named-statements';
 
+export interface PreparedOptions {
+  answersNothing?: boolean;
+}
+
 const marker = '\u0000amplifi-argument:';
 
 /**
@@ -11,9 +15,12 @@ const marker = '\u0000amplifi-argument:';
  * (in the SQL text, or nowhere) is refused on first use, so a query that cannot be prepared this way fails
  * loudly, not wrongly.
  * Its SQL is also named (see NamedStatementClient), so that Postgres too parses and plans it once per connection.
+ * `answersNothing`: a statement whose caller reads neither rows nor a count, which inside a transaction may go
+ * out with the next statement (nameStatement); it answers no rows.
  */
 export function prepared<DB, Args extends unknown[], Row>(
   build: (db: Kysely<DB>, ...args: Args) => Compilable<Row>,
+  options: PreparedOptions = {},
 ): (db: Kysely<DB>, ...args: Args) => Promise<Row[]> {
   // Compiled once per Kysely instance and plugins: its transactions are new handles every time, with the same
   // adapter and plugins, so a query run in a transaction (a page of changes the sync service applies) is not
@@ -29,7 +36,7 @@ export function prepared<DB, Args extends unknown[], Row>(
       if (compiled.sql.includes(marker) || new Set(used).size !== args.length) {
         throw new Error(`prepared query: each argument must be used as a value exactly where Kysely makes it a parameter (${compiled.sql})`);
       }
-      nameStatement(compiled.sql);
+      nameStatement(compiled.sql, options);
       known.push({ plugins: executor.plugins, compiled });
       compiledFor.set(executor.adapter, known);
     }
@@ -45,6 +52,7 @@ export function prepared<DB, Args extends unknown[], Row>(
  */
 export function preparedFor<DB>(): <Args extends unknown[], Row>(
   build: (db: Kysely<DB>, ...args: Args) => Compilable<Row>,
+  options?: PreparedOptions,
 ) => (db: Kysely<DB>, ...args: Args) => Promise<Row[]> {
   return prepared;
 }

@@ -1,5 +1,5 @@
 import type { SettlementLegCommand } from '@amplifi/backoffice';
-import { SandboxError } from '../errors';
+import { isUniqueViolation, SandboxError } from '../errors';
 import type { WorkResult } from '../idempotency';
 import { settlementAccountId } from './ids';
 import { assertFunds, assertUsable, lockAccounts, movementResult, postCompleted, type Trx } from './journal';
@@ -81,9 +81,4 @@ export async function reverseSettlementDebit(trx: Trx, transactionId: string, na
 
 function alreadyReversed(original: TransactionRow, reversalId?: string): SandboxError {
   return new SandboxError('ALREADY_REVERSED', `settlement debit ${original.id} is already reversed${reversalId ? ` by ${reversalId}` : ''}`);
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  const { code, constraint: name } = error as { code?: unknown; constraint?: unknown };
-  return code === '23505' && name === constraint;
 }

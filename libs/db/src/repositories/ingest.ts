@@ -55,13 +55,16 @@ export async function inboxAfter(db: Db, backOfficeId: string, cursor: string, l
   return rows.map((r) => ({ seq: String(r.seq), change: r.change }));
 }
 
-// One statement, run with every page of changes applied (see prepared).
-const moveCursor = prepared((db, backOfficeId: string, cursor: string, now: Date) =>
-  db
-    .with('moved', (qb) => qb.updateTable('syncCursors').set({ cursor, dtsPolled: now, dtsModified: now }).where('backOfficeId', '=', backOfficeId))
-    .deleteFrom('backofficeInbox')
-    .where('backOfficeId', '=', backOfficeId)
-    .where('seq', '<=', cursor),
+// One statement, run with every page of changes applied (see prepared): the page's last, so it goes out with the
+// COMMIT (answersNothing).
+const moveCursor = prepared(
+  (db, backOfficeId: string, cursor: string, now: Date) =>
+    db
+      .with('moved', (qb) => qb.updateTable('syncCursors').set({ cursor, dtsPolled: now, dtsModified: now }).where('backOfficeId', '=', backOfficeId))
+      .deleteFrom('backofficeInbox')
+      .where('backOfficeId', '=', backOfficeId)
+      .where('seq', '<=', cursor),
+  { answersNothing: true },
 );
 
 /** Moves the cursor and forgets the pushed changes it has passed. */
