@@ -292,5 +292,17 @@ describe('prepared queries', () => {
       const returning = prepared((d, id: string) => d.insertInto('scratch_held' as never).values({ id, at } as never).returning('id' as never), { answersNothing: true });
       await expect(returning(db, 'x')).rejects.toThrow(/cannot return rows/);
     });
+
+    it('reports rows from a statement held back as answering nothing, instead of mixing them into the next answer', async () => {
+      const { client: c } = await counted();
+      const select = 'select $1::text as stray';
+      nameStatement(select, { answersNothing: true });
+      await c.query(select, ['prepares it']);
+      await c.query('begin', []);
+      await c.query('select 1', []);
+      await c.query(select, ['held']);
+      await expect(c.query('select 2 as two', [])).rejects.toThrow(/answered rows/);
+      await c.query('rollback', []);
+    });
   });
 });

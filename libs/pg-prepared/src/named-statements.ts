@@ -77,6 +77,7 @@ interface Protocol {
 interface OpenQuery {
   submit(connection: Protocol): Error | null;
   handleCommandComplete(message: unknown, connection: Protocol): void;
+  handleDataRow(message: unknown): void;
   callback?: (error: Error | null, result?: pg.QueryResult) => void;
 }
 
@@ -225,8 +226,19 @@ export class NamedStatementClient extends pg.Client {
       if (aheadLeft === 0) return complete(message, connection);
       aheadLeft--;
     };
+    // Rows from a statement ahead (one marked answersNothing that does answer rows) are not this one's: a bug to report.
+    const dataRow = query.handleDataRow.bind(query);
+    let strayRows = false;
+    query.handleDataRow = (message) => {
+      if (aheadLeft === 0) return dataRow(message);
+      strayRows = true;
+    };
     return new Promise((resolve, reject) => {
-      query.callback = (error, result) => (error ? reject(error) : resolve(result as pg.QueryResult));
+      query.callback = (error, result) => {
+        if (error) return reject(error);
+        if (strayRows) return reject(new Error('a statement held back as answering nothing answered rows'));
+        resolve(result as pg.QueryResult);
+      };
       super.query(query as unknown as pg.QueryConfig);
     });
   }
