@@ -16,7 +16,7 @@ const heldStatements = new Set<string>();
  * With `answersNothing`, a run of it inside a transaction may also be held back and written with the
  * transaction's next statement (usually its COMMIT): its caller gets an empty answer at once, and an error of
  * its fails that next statement. Only a statement whose caller needs neither its rows nor its row count may say
- * so; one that returns rows is refused.
+ * so; one that returns rows is refused. The mark is the SQL text's: every run of the same text may be held.
  */
 export function nameStatement(sql: string, options: { answersNothing?: boolean } = {}): void {
   if (!statementNames.has(sql)) statementNames.set(sql, `amplifi_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`);
