@@ -13,6 +13,11 @@ const MAX_BATCH = 128;
  * shared, cost a fraction of that each. A call on its own waits for the end of the turn (setImmediate), not for a
  * timer.
  *
+ * While a statement of a query is in flight on a database, that query's next one waits for it to answer, and the
+ * calls made meanwhile, in any number of turns, all share it. Idle, a call goes out at the end of its turn as
+ * before; busy, the statements grow with the load instead of the round trips (a dispatcher's claims and endings
+ * arrive one Redis or back-office answer at a time, so one turn rarely holds more than one of them).
+ *
  * Each call answers as it would alone: the statement sees one snapshot, and when Postgres refuses the shared
  * statement (a constraint, a bad value), each call is run again on its own, so that only the one at fault fails.
  * Nothing is run again after any other error (a lost connection), when the statement may have committed.
@@ -20,18 +25,37 @@ const MAX_BATCH = 128;
  */
 export function coalesced<I, O>(runAll: (db: Db, inputs: readonly I[]) => Promise<(O | Error)[]>): (db: Db, input: I) => Promise<O> {
   const loaders = new WeakMap<Db, DataLoader<I, O>>();
-  const loaderFor = (db: Db) =>
-    new DataLoader<I, O>(
+  const loaderFor = (db: Db) => {
+    // One statement in flight at a time; the batches that came due meanwhile, oldest first, go out as it answers.
+    let inFlight = false;
+    const waiting: (() => void)[] = [];
+    const nextStatement = () => {
+      const dispatch = waiting.shift();
+      inFlight = dispatch !== undefined;
+      dispatch?.();
+    };
+    return new DataLoader<I, O>(
       async (inputs) => {
         try {
           return await runAll(db, inputs);
         } catch (error) {
           if (inputs.length === 1 || !(error instanceof pg.DatabaseError)) throw error;
           return Promise.all(inputs.map((input) => runAll(db, [input]).then(([output]) => output as O | Error, asError)));
+        } finally {
+          nextStatement();
         }
       },
-      { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
+      {
+        cache: false,
+        maxBatchSize: MAX_BATCH,
+        batchScheduleFn: (dispatch) =>
+          setImmediate(() => {
+            waiting.push(dispatch);
+            if (!inFlight) nextStatement();
+          }),
+      },
     );
+  };
   return (db, input) => {
     let loader = loaders.get(db);
     if (!loader) {

@@ -64,6 +64,50 @@ describe('coalesced queries', () => {
     expect(batches).toEqual([[1, 2, 3], [4]]);
   });
 
+  it('hold the calls of later turns while a statement is in flight, then run them together as the next one', async () => {
+    const batches: number[][] = [];
+    let answerFirst = () => {};
+    const first = new Promise<void>((resolve) => (answerFirst = resolve));
+    const doubled = coalesced(async (_db, inputs: readonly number[]) => {
+      batches.push([...inputs]);
+      if (batches.length === 1) await first;
+      return inputs.map((n) => n * 2);
+    });
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const answers = [doubled(database.db, 1)];
+    await turn();
+    for (const n of [2, 3, 4]) {
+      answers.push(doubled(database.db, n));
+      await turn();
+      await turn();
+    }
+    expect(batches).toEqual([[1]]);
+    answerFirst();
+    expect(await Promise.all(answers)).toEqual([2, 4, 6, 8]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    // Idle again: a call goes out at the end of its own turn.
+    expect(await doubled(database.db, 5)).toBe(10);
+    expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+  });
+
+  it('go on with the next statement after one that failed', async () => {
+    let runs = 0;
+    let failFirst = () => {};
+    const first = new Promise<void>((_resolve, reject) => (failFirst = () => reject(new Error('connection terminated'))));
+    const flaky = coalesced(async (_db, inputs: readonly number[]) => {
+      if (++runs === 1) await first;
+      return [...inputs];
+    });
+    const failed = flaky(database.db, 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = flaky(database.db, 2);
+    await new Promise((resolve) => setImmediate(resolve));
+    failFirst();
+    await expect(failed).rejects.toThrow('connection terminated');
+    expect(await later).toBe(2);
+    expect(runs).toBe(2);
+  });
+
   it('fail every call with an error that is not Postgres refusing the statement, without running them again', async () => {
     let runs = 0;
     const failing = coalesced(async (): Promise<number[]> => {
