@@ -4,6 +4,11 @@ import type { Db } from './database';
 
 /** At most this many calls share one statement; more in one turn make several statements. */
 const MAX_BATCH = 128;
+/**
+ * How long a statement in flight holds the next one back. A statement answers in milliseconds even on a loaded
+ * machine; one that waits on a lock, or on a connection that stopped answering, must not stop every later call.
+ */
+const PATIENCE_MS = 50;
 
 /**
  * A query that calls made in the same turn of the event loop share: `runAll` gets their inputs in call order and
@@ -13,10 +18,11 @@ const MAX_BATCH = 128;
  * shared, cost a fraction of that each. A call on its own waits for the end of the turn (setImmediate), not for a
  * timer.
  *
- * While a statement of a query is in flight on a database, that query's next one waits for it to answer, and the
- * calls made meanwhile, in any number of turns, all share it. Idle, a call goes out at the end of its turn as
- * before; busy, the statements grow with the load instead of the round trips (a dispatcher's claims and endings
- * arrive one Redis or back-office answer at a time, so one turn rarely holds more than one of them).
+ * While a statement of a query is in flight on a database, that query's next one waits for it to answer (for
+ * PATIENCE_MS at most), and the calls made meanwhile, in any number of turns, all share it. Idle, a call goes out
+ * at the end of its turn as before; busy, the statements grow with the load instead of the round trips (a
+ * dispatcher's claims and endings arrive one Redis or back-office answer at a time, so one turn rarely holds more
+ * than one of them).
  *
  * Each call answers as it would alone: the statement sees one snapshot, and when Postgres refuses the shared
  * statement (a constraint, a bad value), each call is run again on its own, so that only the one at fault fails.
@@ -26,23 +32,36 @@ const MAX_BATCH = 128;
 export function coalesced<I, O>(runAll: (db: Db, inputs: readonly I[]) => Promise<(O | Error)[]>): (db: Db, input: I) => Promise<O> {
   const loaders = new WeakMap<Db, DataLoader<I, O>>();
   const loaderFor = (db: Db) => {
-    // One statement in flight at a time; the batches that came due meanwhile, oldest first, go out as it answers.
-    let inFlight = false;
+    // The batches waiting for the statement in flight, oldest first; `release` lets the next one go, once.
     const waiting: (() => void)[] = [];
+    let holding = false;
+    let release = () => {};
     const nextStatement = () => {
       const dispatch = waiting.shift();
-      inFlight = dispatch !== undefined;
-      dispatch?.();
+      holding = dispatch !== undefined;
+      if (!dispatch) return;
+      let released = false;
+      const letGo = () => {
+        if (released) return;
+        released = true;
+        clearTimeout(timer);
+        nextStatement();
+      };
+      const timer = setTimeout(letGo, PATIENCE_MS).unref();
+      release = letGo;
+      dispatch();
     };
     return new DataLoader<I, O>(
       async (inputs) => {
+        // DataLoader calls this synchronously from the dispatch above, so `release` is this statement's.
+        const done = release;
         try {
           return await runAll(db, inputs);
         } catch (error) {
           if (inputs.length === 1 || !(error instanceof pg.DatabaseError)) throw error;
           return Promise.all(inputs.map((input) => runAll(db, [input]).then(([output]) => output as O | Error, asError)));
         } finally {
-          nextStatement();
+          done();
         }
       },
       {
@@ -51,7 +70,7 @@ export function coalesced<I, O>(runAll: (db: Db, inputs: readonly I[]) => Promis
         batchScheduleFn: (dispatch) =>
           setImmediate(() => {
             waiting.push(dispatch);
-            if (!inFlight) nextStatement();
+            if (!holding) nextStatement();
           }),
       },
     );

@@ -90,6 +90,23 @@ describe('coalesced queries', () => {
     expect(batches).toEqual([[1], [2, 3, 4], [5]]);
   });
 
+  it('let the next statement go when the one in flight does not answer (a lock wait, a dead connection)', async () => {
+    const batches: number[][] = [];
+    let answerFirst = () => {};
+    const first = new Promise<void>((resolve) => (answerFirst = resolve));
+    const doubled = coalesced(async (_db, inputs: readonly number[]) => {
+      batches.push([...inputs]);
+      if (batches.length === 1) await first;
+      return inputs.map((n) => n * 2);
+    });
+    const stuck = doubled(database.db, 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await Promise.all([doubled(database.db, 2), doubled(database.db, 3)])).toEqual([4, 6]);
+    expect(batches).toEqual([[1], [2, 3]]);
+    answerFirst();
+    expect(await stuck).toBe(2);
+  });
+
   it('go on with the next statement after one that failed', async () => {
     let runs = 0;
     let failFirst = () => {};
