@@ -47,9 +47,9 @@ interface PayeeAsked {
 }
 
 // A payment to a beneficiary reads both in one round trip (a round trip is the largest part of a write's cost),
-// shared by the payments asking in the same turn of the event loop (see coalesced): for each asking (its place
-// in the arrays as `asked`), the source account with the user's live beneficiary beside it as one JSON column
-// (null when there is none).
+// shared by the payments asking together (in one turn of the event loop, or while the last one was in flight; see
+// coalesced): for each asking (its place in the arrays as `asked`), the source account with the user's live
+// beneficiary beside it as one JSON column (null when there is none).
 const accountsWithPayees = prepared((db, userIds: string[], accountIds: string[], beneficiaryIds: string[]) =>
   withBackOffice(db)
     .innerJoin(

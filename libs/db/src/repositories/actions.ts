@@ -26,8 +26,9 @@ export interface NewAction {
 /**
  * Records an accepted command and its outbox row, in one statement (atomic on its own, or inside the caller's
  * transaction). Returns the stored action: the new one, or — when the client's key was already used — the first
- * one (the caller compares request hashes). Commands accepted in the same turn of the event loop share the
- * statement (see coalesced); a repeat of a key in the same statement finds the first as any later repeat does.
+ * one (the caller compares request hashes). Commands accepted together share the statement (in one turn of the
+ * event loop, or while the last one was in flight; see coalesced); a repeat of a key in the same statement finds
+ * the first as any later repeat does.
  */
 export async function insertAction(db: Db, action: NewAction): Promise<{ action: QueuedAction; created: boolean }> {
   return insertActions(db, action);
@@ -134,9 +135,10 @@ export async function claimForExecution(db: Db, id: string, now: Date): Promise<
   return claims(db, { id, now });
 }
 
-// Run once per executed action (and per look of one that waits), shared by the claims of one turn of the event
-// loop (see coalesced): each claim with its own `now`, and each sees the rows as they were before the statement,
-// so of two actions on one account claimed together the later still waits for the earlier.
+// Run once per executed action (and per look of one that waits), shared by the claims made together (in one turn
+// of the event loop, or while the last claim was in flight; see coalesced): each claim with its own `now`, and
+// each sees the rows as they were before the statement, so of two actions on one account claimed together the
+// later still waits for the earlier.
 const claims = coalesced(async (db, asked: readonly { id: string; now: Date }[]) => {
   const claimed = new Map((await claim(db, asked.map((a) => a.id), asked.map((a) => a.now))).map((row) => [row.id, row]));
   return asked.map((a) => claimed.get(a.id));
@@ -243,10 +245,11 @@ export interface EndedAction {
  * and the sync service brings them later. Also when that failure's outcome is unknown: ending is conditional on
  * `executing`, so it cannot end twice.
  *
- * The endings of one turn of the event loop share the statement (see coalesced), each with its own `now`, event
- * and lines (when two of them carry balances of one account, the later-asked one's are written). Any failure of a shared statement makes each ending again on its own (as above), which the same
- * condition makes safe even when the shared one may have committed: an ending it made is then answered
- * `ended: false`, and its lines are written again as they were.
+ * The endings asked together share the statement (in one turn of the event loop, or while the last one was in
+ * flight; see coalesced), each with its own `now`, event and lines (when two of them carry balances of one
+ * account, the later-asked one's are written). Any failure of a shared statement makes each ending again on its
+ * own (as above), which the same condition makes safe even when the shared one may have committed: an ending it
+ * made is then answered `ended: false`, and its lines are written again as they were.
  */
 export async function endAction(
   db: Db,
@@ -269,7 +272,8 @@ interface Ending {
 }
 
 const endings = coalesced(async (db, asked: readonly Ending[]): Promise<(EndedAction | Error)[]> => {
-  // An action asked to end twice in one turn ends on its own each time: in one statement both would find it executing.
+  // An action asked to end twice among one statement's calls ends on its own each time: in one statement both
+  // would find it executing.
   if (asked.length > 1 && new Set(asked.map((a) => a.id)).size === asked.length) {
     try {
       return await endAll(db, asked, true);
