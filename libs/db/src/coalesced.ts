@@ -5,10 +5,16 @@ import type { Db } from './database';
 /** At most this many calls share one statement; more in one turn make several statements. */
 const MAX_BATCH = 128;
 /**
- * How long a statement in flight holds the next one back. A statement answers in milliseconds even on a loaded
- * machine; one that waits on a lock, or on a connection that stopped answering, must not stop every later call.
+ * How long a statement in flight holds the next one back, by default. A statement answers in milliseconds even on
+ * a loaded machine; one that waits on a lock, or on a connection that stopped answering, must not stop every
+ * later call.
  */
 const PATIENCE_MS = 50;
+
+export interface CoalescedOptions {
+  /** How long a statement in flight holds the next one back at most (ms). Default PATIENCE_MS. */
+  patienceMs?: number;
+}
 
 /**
  * A query that calls made in the same turn of the event loop share: `runAll` gets their inputs in call order and
@@ -19,7 +25,7 @@ const PATIENCE_MS = 50;
  * timer.
  *
  * While a statement of a query is in flight on a database, that query's next one waits for it to answer (for
- * PATIENCE_MS at most), and the calls made meanwhile, in any number of turns, all share it. Idle, a call goes out
+ * patienceMs at most), and the calls made meanwhile, in any number of turns, all share it. Idle, a call goes out
  * at the end of its turn as before; busy, the statements grow with the load instead of the round trips (a
  * dispatcher's claims and endings arrive one Redis or back-office answer at a time, so one turn rarely holds more
  * than one of them).
@@ -29,7 +35,10 @@ const PATIENCE_MS = 50;
  * Nothing is run again after any other error (a lost connection), when the statement may have committed.
  * Calls on a transaction share only with calls on the same transaction.
  */
-export function coalesced<I, O>(runAll: (db: Db, inputs: readonly I[]) => Promise<(O | Error)[]>): (db: Db, input: I) => Promise<O> {
+export function coalesced<I, O>(
+  runAll: (db: Db, inputs: readonly I[]) => Promise<(O | Error)[]>,
+  { patienceMs = PATIENCE_MS }: CoalescedOptions = {},
+): (db: Db, input: I) => Promise<O> {
   const loaders = new WeakMap<Db, DataLoader<I, O>>();
   const loaderFor = (db: Db) => {
     // The batches waiting for the statement in flight, oldest first; `release` lets the next one go, once.
@@ -47,7 +56,7 @@ export function coalesced<I, O>(runAll: (db: Db, inputs: readonly I[]) => Promis
         clearTimeout(timer);
         nextStatement();
       };
-      const timer = setTimeout(letGo, PATIENCE_MS).unref();
+      const timer = setTimeout(letGo, patienceMs).unref();
       release = letGo;
       dispatch();
     };

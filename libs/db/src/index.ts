@@ -1,7 +1,7 @@
 export { createDb, createPool, type Database, type Db, type DbOptions } from './database';
 export { ensureDatabase, migrateToLatest, migrationsFolder } from './migrate';
 export { codegenArgs, generatedSchemaFile } from './codegen-args';
-export { coalesced } from './coalesced';
+export { coalesced, type CoalescedOptions } from './coalesced';
 export { prepared } from './prepared';
 export { readServerSettings, serverSettingWarnings, warnAboutServerSettings, type ServerSettings } from './server-settings';
 export {

@@ -52,6 +52,22 @@ beforeAll(async () => {
   }
 });
 
+/** A shared query that doubles numbers, whose first statement does not answer until answerFirst is called. */
+function firstStatementHeld(patienceMs: number) {
+  const batches: number[][] = [];
+  let answerFirst = () => {};
+  const first = new Promise<void>((resolve) => (answerFirst = resolve));
+  const doubled = coalesced(
+    async (_db, inputs: readonly number[]) => {
+      batches.push([...inputs]);
+      if (batches.length === 1) await first;
+      return inputs.map((n) => n * 2);
+    },
+    { patienceMs },
+  );
+  return { doubled, batches, answerFirst: () => answerFirst() };
+}
+
 describe('coalesced queries', () => {
   it('run the calls of one turn of the event loop as one statement, answering each its own', async () => {
     const batches: number[][] = [];
@@ -65,14 +81,7 @@ describe('coalesced queries', () => {
   });
 
   it('hold the calls of later turns while a statement is in flight, then run them together as the next one', async () => {
-    const batches: number[][] = [];
-    let answerFirst = () => {};
-    const first = new Promise<void>((resolve) => (answerFirst = resolve));
-    const doubled = coalesced(async (_db, inputs: readonly number[]) => {
-      batches.push([...inputs]);
-      if (batches.length === 1) await first;
-      return inputs.map((n) => n * 2);
-    });
+    const { doubled, batches, answerFirst } = firstStatementHeld(60_000);
     const turn = () => new Promise((resolve) => setImmediate(resolve));
     const answers = [doubled(database.db, 1)];
     await turn();
@@ -91,14 +100,7 @@ describe('coalesced queries', () => {
   });
 
   it('let the next statement go when the one in flight does not answer (a lock wait, a dead connection)', async () => {
-    const batches: number[][] = [];
-    let answerFirst = () => {};
-    const first = new Promise<void>((resolve) => (answerFirst = resolve));
-    const doubled = coalesced(async (_db, inputs: readonly number[]) => {
-      batches.push([...inputs]);
-      if (batches.length === 1) await first;
-      return inputs.map((n) => n * 2);
-    });
+    const { doubled, batches, answerFirst } = firstStatementHeld(5);
     const stuck = doubled(database.db, 1);
     await new Promise((resolve) => setImmediate(resolve));
     expect(await Promise.all([doubled(database.db, 2), doubled(database.db, 3)])).toEqual([4, 6]);
@@ -111,10 +113,13 @@ describe('coalesced queries', () => {
     let runs = 0;
     let failFirst = () => {};
     const first = new Promise<void>((_resolve, reject) => (failFirst = () => reject(new Error('connection terminated'))));
-    const flaky = coalesced(async (_db, inputs: readonly number[]) => {
-      if (++runs === 1) await first;
-      return [...inputs];
-    });
+    const flaky = coalesced(
+      async (_db, inputs: readonly number[]) => {
+        if (++runs === 1) await first;
+        return [...inputs];
+      },
+      { patienceMs: 60_000 },
+    );
     const failed = flaky(database.db, 1);
     await new Promise((resolve) => setImmediate(resolve));
     const later = flaky(database.db, 2);
