@@ -197,13 +197,17 @@ describe('prepared queries', () => {
       await client.query(insert, ['prepared', new Date()]);
       return { client, writes };
     }
+    /** Opens a transaction on the connection for real: its BEGIN goes out with a first statement. */
+    const begun = async (c: NamedStatementClient) => {
+      await c.query('begin', []);
+      await c.query('select 1', []);
+    };
     const held = () => database.db.selectFrom('scratch_held' as never).select(['id', 'at'] as never[]).where('id' as never, '!=', 'prepared' as never).orderBy('id' as never).execute() as Promise<{ id: string; at: Date }[]>;
 
     it('goes out with the COMMIT, in one write, and is committed with its parameters', async () => {
       const { client: c, writes } = await counted();
       const at = new Date('2026-11-22T10:00:00.123Z');
-      await c.query('begin', []);
-      await c.query('select 1', []);
+      await begun(c);
       const before = writes();
       expect(await c.query(insert, ['one', at])).toMatchObject({ rows: [] });
       expect(writes() - before).toBe(0);
@@ -214,8 +218,7 @@ describe('prepared queries', () => {
 
     it('goes out with any next statement, which sees what it wrote', async () => {
       const { client: c, writes } = await counted();
-      await c.query('begin', []);
-      await c.query('select 1', []);
+      await begun(c);
       const before = writes();
       await c.query(insert, ['two', new Date()]);
       const { rows } = (await c.query('select id from scratch_held where id = $1', ['two'])) as { rows: unknown[] };
@@ -241,8 +244,7 @@ describe('prepared queries', () => {
 
     it('is dropped unsent by a ROLLBACK, and sent at once outside a transaction or when not yet prepared', async () => {
       const { client: c, writes } = await counted();
-      await c.query('begin', []);
-      await c.query('select 1', []);
+      await begun(c);
       let before = writes();
       await c.query(insert, ['four', new Date()]);
       await c.query('rollback', []);
@@ -298,8 +300,7 @@ describe('prepared queries', () => {
       const select = 'select $1::text as stray';
       nameStatement(select, { answersNothing: true });
       await c.query(select, ['prepares it']);
-      await c.query('begin', []);
-      await c.query('select 1', []);
+      await begun(c);
       await c.query(select, ['held']);
       await expect(c.query('select 2 as two', [])).rejects.toThrow(/answered rows/);
       await c.query('rollback', []);
